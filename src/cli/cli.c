@@ -1,0 +1,209 @@
+/* hsmca command line: error printing, dispatch, token/key/PIN options. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "hsmca/secret.h"
+
+int cli_fail(void)
+{
+    const char *detail = hsmca_err_detail();
+
+    if (detail[0] != '\0')
+        fprintf(stderr, "hsmca: error: %s (%s)\n", hsmca_err_message(), detail);
+    else
+        fprintf(stderr, "hsmca: error: %s\n", hsmca_err_message());
+    return hsmca_err_last() == HSMCA_E_USAGE ? CLI_USAGE : CLI_FAIL;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "hsmca: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry '%s --help'.\n", cmd);
+    return CLI_USAGE;
+}
+
+int cli_dispatch(const cli_globals *g, const char *prefix, const cli_command *cmds,
+                 const char *help, int argc, char **argv)
+{
+    if (argc < 1 || strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0 ||
+        strcmp(argv[0], "help") == 0) {
+        fputs(help, argc < 1 ? stderr : stdout);
+        return argc < 1 ? CLI_USAGE : CLI_OK;
+    }
+    for (const cli_command *c = cmds; c->name != NULL; c++)
+        if (strcmp(c->name, argv[0]) == 0)
+            return c->fn(g, argc, argv);
+    return cli_usage_error(prefix, "'%s' is not a command of '%s'", argv[0], prefix);
+}
+
+const char *cli_hex(const uint8_t *p, size_t n, char *buf, size_t len)
+{
+    size_t o = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && o + 3 <= len; i++)
+        o += (size_t)snprintf(buf + o, len - o, "%02x", p[i]);
+    return buf;
+}
+
+void cli_token_opts_init(cli_token_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->sel.slot_id = -1;
+    o->uri.slot_id = -1;
+    o->pin_env = "HSMCA_PIN";
+}
+
+void cli_token_opts_clear(cli_token_opts *o)
+{
+    hsmca_hsm_uri_clear(&o->uri);
+}
+
+static int parse_hex(const char *s, uint8_t *out, size_t max, size_t *out_len)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n % 2 != 0 || n / 2 > max)
+        return -1;
+    for (size_t i = 0; i < n; i += 2) {
+        unsigned v;
+        if (!isxdigit((unsigned char)s[i]) || !isxdigit((unsigned char)s[i + 1]) ||
+            sscanf(s + i, "%2x", &v) != 1)
+            return -1;
+        out[i / 2] = (uint8_t)v;
+    }
+    *out_len = n / 2;
+    return 0;
+}
+
+int cli_token_opts_take(cli_token_opts *o, const char *cmd, int opt, const char *arg)
+{
+    char *end = NULL;
+
+    switch (opt) {
+    case OPT_TOKEN:
+        o->sel.label = arg;
+        return 1;
+    case OPT_TOKEN_SERIAL:
+        o->sel.serial = arg;
+        return 1;
+    case OPT_SLOT:
+        errno = 0;
+        o->sel.slot_id = strtol(arg, &end, 10);
+        if (errno != 0 || end == arg || *end != '\0' || o->sel.slot_id < 0) {
+            cli_usage_error(cmd, "--slot '%s' is not a slot number", arg);
+            return -1;
+        }
+        return 1;
+    case OPT_KEY:
+        if (strncasecmp(arg, "pkcs11:", 7) == 0) {
+            hsmca_hsm_uri_clear(&o->uri);
+            if (hsmca_hsm_uri_parse(arg, &o->uri) != HSMCA_OK) {
+                cli_fail();
+                return -1;
+            }
+            o->key_label = o->uri.object;
+            if (o->uri.id != NULL) {
+                memcpy(o->key_id, o->uri.id, o->uri.id_len);
+                o->key_id_len = o->uri.id_len;
+            }
+            if (o->uri.token != NULL)
+                o->sel.label = o->uri.token;
+            if (o->uri.serial != NULL)
+                o->sel.serial = o->uri.serial;
+            if (o->uri.slot_id >= 0)
+                o->sel.slot_id = o->uri.slot_id;
+            if (o->uri.module_path != NULL)
+                o->module = o->uri.module_path;
+            if (o->uri.pin_source != NULL) {
+                /* RFC 7512 §2.4 pin-source: a file path, optionally file: */
+                o->pin_file = strncmp(o->uri.pin_source, "file:", 5) == 0
+                                  ? o->uri.pin_source + 5 : o->uri.pin_source;
+            }
+        } else {
+            o->key_label = arg;
+        }
+        return 1;
+    case OPT_KEY_ID:
+        if (parse_hex(arg, o->key_id, sizeof(o->key_id), &o->key_id_len) != 0) {
+            cli_usage_error(cmd, "--key-id '%s' is not an even-length hex string of at most "
+                            "%d bytes", arg, HSMCA_KEY_ID_MAX);
+            return -1;
+        }
+        return 1;
+    case OPT_PIN_FILE:
+        o->pin_file = arg;
+        return 1;
+    case OPT_PIN_ENV:
+        o->pin_env = arg;
+        return 1;
+    case OPT_NO_PROMPT:
+        o->no_prompt = 1;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+hsmca_err cli_open_token(const cli_globals *g, cli_token_opts *o, int login, hsmca_hsm **out_hsm,
+                         hsmca_token **out_tok)
+{
+    hsmca_err err = HSMCA_OK;
+    hsmca_hsm *hsm = NULL;
+    hsmca_token *tok = NULL;
+    hsmca_secret *pin = NULL;
+    char what[96];
+
+    HSMCA_ENSURE(o->sel.label != NULL || o->sel.serial != NULL || o->sel.slot_id >= 0,
+                 HSMCA_E_USAGE, "no token given: use --token LABEL, --token-serial, --slot, "
+                 "or a pkcs11: URI with token=");
+    HSMCA_GUARD(hsmca_hsm_open(g->module != NULL ? g->module : o->module, &hsm));
+    HSMCA_GUARD(hsmca_hsm_token_open(hsm, &o->sel, &tok));
+    if (login) {
+        hsmca_pin_source src = {o->pin_file, o->pin_env, !o->no_prompt, what};
+        snprintf(what, sizeof(what), "user PIN for token '%s'",
+                 hsmca_hsm_token_info(tok)->label);
+        HSMCA_GUARD(hsmca_secret_read_pin(&src, &pin));
+        HSMCA_GUARD(hsmca_hsm_token_login(tok, pin));
+    }
+    *out_hsm = hsm;
+    *out_tok = tok;
+    hsm = NULL;
+    tok = NULL;
+out:
+    hsmca_secret_free(pin);
+    hsmca_hsm_token_free(tok);
+    hsmca_hsm_free(hsm);
+    return err;
+}
+
+hsmca_err cli_open_key(const cli_globals *g, cli_token_opts *o, hsmca_hsm **out_hsm,
+                       hsmca_token **out_tok, hsmca_key **out_key)
+{
+    hsmca_err err = HSMCA_OK;
+    hsmca_hsm *hsm = NULL;
+    hsmca_token *tok = NULL;
+    hsmca_key_sel ks = {o->key_label, o->key_id_len ? o->key_id : NULL, o->key_id_len};
+
+    HSMCA_ENSURE(ks.label != NULL || ks.id != NULL, HSMCA_E_USAGE,
+                 "no key given: use --key LABEL, --key-id HEX or --key pkcs11:...");
+    HSMCA_GUARD(cli_open_token(g, o, 1, &hsm, &tok));
+    HSMCA_GUARD(hsmca_hsm_key_find(tok, &ks, out_key));
+    *out_hsm = hsm;
+    *out_tok = tok;
+    hsm = NULL;
+    tok = NULL;
+out:
+    hsmca_hsm_token_free(tok);
+    hsmca_hsm_free(hsm);
+    return err;
+}

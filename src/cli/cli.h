@@ -1,0 +1,112 @@
+/* hsmca command line: shared pieces of the subcommands. */
+#ifndef HSMCA_CLI_H
+#define HSMCA_CLI_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "hsmca/err.h"
+#include "hsmca/hsm.h"
+
+/* Exit codes (issue #2): 0 ok, 1 failure, 2 usage. */
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+/* Global options, parsed before the command. */
+typedef struct cli_globals {
+    const char *module;   /* --module, or NULL for $HSMCA_PKCS11_MODULE/default */
+} cli_globals;
+
+typedef int (*cli_fn)(const cli_globals *g, int argc, char **argv);
+
+typedef struct cli_command {
+    const char *name;
+    cli_fn fn;
+    const char *summary;
+} cli_command;
+
+/* Print "hsmca: error: message (detail)" for the current error; returns 1. */
+int cli_fail(void);
+/* Print "hsmca: <fmt>" and "Try '<cmd> --help'." to stderr; returns 2. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Dispatch argv[0] among cmds; prints `help` for -h/--help/no command. */
+int cli_dispatch(const cli_globals *g, const char *prefix, const cli_command *cmds,
+                 const char *help, int argc, char **argv);
+
+/* ---- token, key and PIN options shared by every command that signs ---- */
+
+/* The getopt_long entries, and their `val`s (>= 0x100 so they never clash
+ * with short options). */
+enum {
+    OPT_TOKEN = 0x100,
+    OPT_TOKEN_SERIAL,
+    OPT_SLOT,
+    OPT_KEY,
+    OPT_KEY_ID,
+    OPT_PIN_FILE,
+    OPT_PIN_ENV,
+    OPT_NO_PROMPT,
+    CLI_TOKEN_OPT_LAST
+};
+
+#define CLI_TOKEN_LONGOPTS                                                    \
+    {"token", required_argument, NULL, OPT_TOKEN},                            \
+    {"token-serial", required_argument, NULL, OPT_TOKEN_SERIAL},              \
+    {"slot", required_argument, NULL, OPT_SLOT},                              \
+    {"pin-file", required_argument, NULL, OPT_PIN_FILE},                      \
+    {"pin-env", required_argument, NULL, OPT_PIN_ENV},                        \
+    {"no-prompt", no_argument, NULL, OPT_NO_PROMPT}
+
+#define CLI_KEY_LONGOPTS                                                      \
+    {"key", required_argument, NULL, OPT_KEY},                                \
+    {"key-id", required_argument, NULL, OPT_KEY_ID}
+
+/* Help text for those options, to paste into a command's usage. */
+#define CLI_TOKEN_HELP                                                        \
+    "Token (one of these, or a pkcs11: URI in --key):\n"                      \
+    "  --token LABEL         token label\n"                                   \
+    "  --token-serial S      token serial number\n"                           \
+    "  --slot N              PKCS#11 slot id\n"                               \
+    "User PIN (never on the command line):\n"                                 \
+    "  --pin-file FILE       read the PIN from the first line of FILE\n"      \
+    "  --pin-env VAR         read the PIN from $VAR (default: HSMCA_PIN)\n"   \
+    "  --no-prompt           never prompt on the terminal\n"                  \
+    "  otherwise hsmca prompts without echo when run on a terminal\n"
+
+#define CLI_KEY_HELP                                                          \
+    "Key:\n"                                                                  \
+    "  --key LABEL|URI       key label, or an RFC 7512 URI such as\n"         \
+    "                        'pkcs11:token=hsmca-root;object=root-key'\n"     \
+    "  --key-id HEX          key CKA_ID in hex\n"
+
+typedef struct cli_token_opts {
+    hsmca_token_sel sel;
+    const char *key_label;
+    uint8_t key_id[HSMCA_KEY_ID_MAX];
+    size_t key_id_len;
+    const char *pin_file;
+    const char *pin_env;
+    int no_prompt;
+    hsmca_pkcs11_uri uri;   /* when --key is a pkcs11: URI */
+    const char *module;     /* from the URI's module-path, if any */
+} cli_token_opts;
+
+void cli_token_opts_init(cli_token_opts *o);
+void cli_token_opts_clear(cli_token_opts *o);
+/* Consume one option from CLI_TOKEN_LONGOPTS/CLI_KEY_LONGOPTS. Returns 1 if
+ * it was one of ours, 0 if not, -1 (error printed) on a bad value. */
+int cli_token_opts_take(cli_token_opts *o, const char *cmd, int opt, const char *arg);
+
+/* Open the module, the token, and log in. On failure everything is freed. */
+hsmca_err cli_open_token(const cli_globals *g, cli_token_opts *o, int login, hsmca_hsm **out_hsm,
+                         hsmca_token **out_tok);
+/* ... and find the key. */
+hsmca_err cli_open_key(const cli_globals *g, cli_token_opts *o, hsmca_hsm **out_hsm,
+                       hsmca_token **out_tok, hsmca_key **out_key);
+
+/* Hex of bytes into buf (2*n+1). */
+const char *cli_hex(const uint8_t *p, size_t n, char *buf, size_t len);
+
+int cli_cmd_hsm(const cli_globals *g, int argc, char **argv);
+
+#endif

@@ -1,0 +1,86 @@
+/* hsmca — entry point: global options and the command table. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "hsmca/clock.h"
+#include "hsmca/log.h"
+#include "hsmca/secret.h"
+
+static const char main_help[] =
+    "Usage: hsmca [GLOBAL OPTIONS] COMMAND [ARGS]\n"
+    "\n"
+    "An HSM-backed certificate authority for testing the Web PKI.\n"
+    "\n"
+    "Commands:\n"
+    "  hsm          PKCS#11 tokens and keys (tokens, init-token, keys, keygen,\n"
+    "               pubkey, sign)\n"
+    "\n"
+    "Global options:\n"
+    "  --module PATH   PKCS#11 module (default: $HSMCA_PKCS11_MODULE, else\n"
+    "                  /usr/lib/softhsm/libsofthsm2.so)\n"
+    "  --now TIME      fix the clock to an RFC 3339 time, e.g.\n"
+    "                  2026-11-28T12:00:00Z (default: $HSMCA_NOW, else now)\n"
+    "  --log LEVEL     error, warn (default), info or debug; also $HSMCA_LOG\n"
+    "  -h, --help      this help; 'hsmca COMMAND --help' for a command\n"
+    "  --version       print the version\n"
+    "\n"
+    "Exit status: 0 success, 1 failure, 2 usage error.\n"
+    "PINs are never taken from the command line: see 'hsmca hsm keys --help'.\n";
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"module", required_argument, NULL, 'm'},
+        {"now", required_argument, NULL, 'n'},
+        {"log", required_argument, NULL, 'l'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0}};
+    static const cli_command cmds[] = {
+        {"hsm", cli_cmd_hsm, "PKCS#11 tokens and keys"},
+        {NULL, NULL, NULL}};
+    cli_globals g = {NULL};
+    int c, level;
+
+    /* PINs pass through this process: no core files, no ptrace. */
+    hsmca_secret_harden_process();
+
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm':
+            g.module = optarg;
+            break;
+        case 'n':
+            if (hsmca_clock_set(optarg) != HSMCA_OK) {
+                cli_fail();
+                return CLI_USAGE;
+            }
+            break;
+        case 'l':
+            level = hsmca_log_parse_level(optarg);
+            if (level < 0)
+                return cli_usage_error("hsmca", "--log '%s' is not error, warn, info or debug",
+                                       optarg);
+            hsmca_log_set_level((hsmca_log_level)level);
+            break;
+        case 'h':
+            fputs(main_help, stdout);
+            return CLI_OK;
+        case 'V':
+            printf("hsmca %s\n", HSMCA_VERSION);
+            return CLI_OK;
+        default:
+            return cli_usage_error("hsmca", "unknown or incomplete option '%s'",
+                                   argv[optind - 1]);
+        }
+    }
+    if (hsmca_clock_check_env() != HSMCA_OK) {
+        cli_fail();
+        return CLI_USAGE;
+    }
+    return cli_dispatch(&g, "hsmca", cmds, main_help, argc - optind, argv + optind);
+}
