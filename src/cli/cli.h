@@ -108,5 +108,6 @@ hsmca_err cli_open_key(const cli_globals *g, cli_token_opts *o, hsmca_hsm **out_
 const char *cli_hex(const uint8_t *p, size_t n, char *buf, size_t len);
 
 int cli_cmd_hsm(const cli_globals *g, int argc, char **argv);
+int cli_cmd_ceremony(const cli_globals *g, int argc, char **argv);
 
 #endif

@@ -46,7 +46,7 @@ static int parse_opts(int argc, char **argv, const char *cmd, const char *usage,
         opts[n++] = extra[i];
     memset(&opts[n], 0, sizeof(opts[n]));
 
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc then re-reads the ordering mode ("+") */
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
         if (c == 'h') {

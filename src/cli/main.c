@@ -17,6 +17,7 @@ static const char main_help[] =
     "Commands:\n"
     "  hsm          PKCS#11 tokens and keys (tokens, init-token, keys, keygen,\n"
     "               pubkey, sign)\n"
+    "  ceremony     key ceremonies (run, verify-transcript)\n"
     "\n"
     "Global options:\n"
     "  --module PATH   PKCS#11 module (default: $HSMCA_PKCS11_MODULE, else\n"
@@ -41,6 +42,7 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0}};
     static const cli_command cmds[] = {
         {"hsm", cli_cmd_hsm, "PKCS#11 tokens and keys"},
+        {"ceremony", cli_cmd_ceremony, "key ceremonies"},
         {NULL, NULL, NULL}};
     cli_globals g = {NULL};
     int c, level;

@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -225,6 +226,7 @@ static hsmca_err pin_from_prompt(const char *what, int *out_tried, hsmca_secret 
     char prompt[512];
     struct termios saved, quiet;
     struct sigaction sa, old_sa[N_PROMPT_SIGNALS];
+    sigset_t block, old_mask;
     bool restore_tty = false, restore_sig = false;
     size_t n = 0;
     int fd;
@@ -239,10 +241,18 @@ static hsmca_err pin_from_prompt(const char *what, int *out_tried, hsmca_secret 
         goto out;
     *out_tried = 1;
 
+    /* The signals stay blocked except inside pselect(), which unblocks them
+     * atomically while it waits: a ^C that arrives between writing the
+     * prompt and waiting is still seen (a plain read() would miss it and
+     * block forever). */
+    sigemptyset(&block);
+    for (size_t i = 0; i < N_PROMPT_SIGNALS; i++)
+        sigaddset(&block, prompt_signals[i]);
+    (void)sigprocmask(SIG_BLOCK, &block, &old_mask);
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_prompt_signal;
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0; /* no SA_RESTART: the read must return EINTR */
+    sa.sa_flags = 0;
     prompt_signal = 0;
     for (size_t i = 0; i < N_PROMPT_SIGNALS; i++)
         (void)sigaction(prompt_signals[i], &sa, &old_sa[i]);
@@ -261,10 +271,22 @@ static hsmca_err pin_from_prompt(const char *what, int *out_tried, hsmca_secret 
      * a newline, EOF (^D) or the buffer is full, so a long PIN is seen to be
      * long instead of leaking its tail into the next read. */
     while (n < sizeof buf) {
-        ssize_t r = read(fd, buf + n, sizeof buf - n);
-        if (r < 0 && errno == EINTR && prompt_signal == 0)
-            continue;
+        fd_set rd;
+        ssize_t r;
+        int ready;
+
+        FD_ZERO(&rd);
+        FD_SET(fd, &rd);
+        ready = pselect(fd + 1, &rd, NULL, NULL, NULL, &old_mask);
         HSMCA_ENSURE(prompt_signal == 0, HSMCA_E_PIN, "%s prompt interrupted", what);
+        if (ready < 0 && errno == EINTR)
+            continue;
+        HSMCA_ENSURE(ready > 0, HSMCA_E_IO, "cannot wait for the terminal: %s",
+                     strerror(errno));
+        /* Canonical mode: readable means a whole line (or EOF) is there. */
+        r = read(fd, buf + n, sizeof buf - n);
+        if (r < 0 && errno == EINTR)
+            continue;
         HSMCA_ENSURE(r >= 0, HSMCA_E_IO, "cannot read %s from the terminal: %s", what,
                      strerror(errno));
         if (r == 0)
@@ -286,6 +308,8 @@ out:
     if (restore_sig) {
         for (size_t i = 0; i < N_PROMPT_SIGNALS; i++)
             (void)sigaction(prompt_signals[i], &old_sa[i], NULL);
+        /* A signal still pending is delivered now, with the old handling. */
+        (void)sigprocmask(SIG_SETMASK, &old_mask, NULL);
     }
     OPENSSL_cleanse(buf, sizeof buf);
     (void)close(fd);

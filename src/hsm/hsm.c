@@ -581,7 +581,7 @@ hsmca_err hsmca_hsm_token_init(hsmca_hsm *hsm, unsigned long slot_id, const char
     hsmca_err err = HSMCA_OK;
     CK_UTF8CHAR padded[32];
     CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
-    CK_SLOT_ID new_id;
+    CK_SLOT_ID new_id = 0;
     hsmca_token_info info;
     CK_RV rv;
     int so_logged_in = 0;

@@ -566,6 +566,45 @@ void hsmca_hsm_key_free(hsmca_key *key)
     free(key);
 }
 
+hsmca_err hsmca_hsm_key_destroy(hsmca_key *key)
+{
+    hsmca_err err = HSMCA_OK;
+    hsmca_token *tok;
+    CK_OBJECT_HANDLE *objs = NULL;
+    CK_ULONG n = 0;
+    CK_OBJECT_CLASS classes[2] = {CKO_PRIVATE_KEY, CKO_PUBLIC_KEY};
+    hsmca_key_sel sel;
+    int locked = 0;
+    CK_RV rv;
+
+    if (key == NULL)
+        return HSMCA_OK;
+    tok = key->tok;
+    sel = (hsmca_key_sel){key->info.label, key->info.id, key->info.id_len};
+    pthread_mutex_lock(&tok->hsm->lock);
+    locked = 1;
+    for (int c = 0; c < 2; c++) {
+        HSMCA_GUARD(find_by_sel(tok, classes[c], &sel, &objs, &n));
+        for (CK_ULONG i = 0; i < n; i++) {
+            rv = tok->hsm->fl->C_DestroyObject(tok->session, objs[i]);
+            if (rv != CKR_OK) {
+                err = hsmca_hsm_fail_ckr(HSMCA_E_PKCS11, rv, "cannot destroy key '%s' on token '%s'",
+                                         key->info.label, tok->info.label);
+                goto out;
+            }
+        }
+        free(objs);
+        objs = NULL;
+    }
+    hsmca_log_info("destroyed key '%s' on token '%s'", key->info.label, tok->info.label);
+out:
+    if (locked)
+        pthread_mutex_unlock(&tok->hsm->lock);
+    free(objs);
+    hsmca_hsm_key_free(key);
+    return err;
+}
+
 const hsmca_key_info *hsmca_hsm_key_info(const hsmca_key *key)
 {
     return &key->info;

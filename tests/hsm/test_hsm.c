@@ -187,6 +187,25 @@ static void test_duplicate_label_refused(void **state)
     hsmca_hsm_key_free(a);
 }
 
+static void test_key_destroy(void **state)
+{
+    fixture *f = *state;
+    hsmca_key *keep = NULL, *gone = NULL, *found = NULL;
+    hsmca_key_sel sel = {"gone", NULL, 0};
+
+    ASSERT_OK(hsmca_hsm_keygen(f->tok, HSMCA_KEY_EC_P256, "keep", &keep));
+    ASSERT_OK(hsmca_hsm_keygen(f->tok, HSMCA_KEY_RSA2048, "gone", &gone));
+    assert_int_equal(count_keys(f->tok), 2);
+    ASSERT_OK(hsmca_hsm_key_destroy(gone)); /* frees gone */
+    assert_int_equal(hsmca_hsm_key_find(f->tok, &sel, &found), HSMCA_E_KEY_NOT_FOUND);
+    /* Both halves are gone, the other key is untouched. */
+    assert_int_equal(count_keys(f->tok), 1);
+    sel.label = "keep";
+    ASSERT_OK(hsmca_hsm_key_find(f->tok, &sel, &found));
+    hsmca_hsm_key_free(found);
+    hsmca_hsm_key_free(keep);
+}
+
 static void test_find_by_label_id_and_uri(void **state)
 {
     fixture *f = *state;
@@ -494,6 +513,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_keygen_p256, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keygen_p384, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_label_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_key_destroy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_find_by_label_id_and_uri, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_pin, setup, teardown),

@@ -359,12 +359,16 @@ static void child_report(int fd, hsmca_err code, const char *text)
         (void)!write(fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }
 
+/* Read until EOF, but give up after 10 s of silence so a stuck child makes
+ * the test fail instead of hang. */
 static void read_all(int fd, char *buf, size_t len)
 {
     size_t n = 0;
     ssize_t r;
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
 
-    while (n + 1 < len && (r = read(fd, buf + n, len - 1 - n)) > 0)
+    while (n + 1 < len && poll(&pfd, 1, 10000) > 0 &&
+           (r = read(fd, buf + n, len - 1 - n)) > 0)
         n += (size_t)r;
     buf[n] = '\0';
 }
@@ -476,7 +480,13 @@ static void run_prompt(const char *typed, struct prompt_run *run)
     assert_int_equal(write(master, typed, strlen(typed)), (ssize_t)strlen(typed));
     read_all(p[0], run->report, sizeof run->report);
     close(p[0]);
-    assert_int_equal(waitpid(pid, &run->status, 0), pid);
+    for (int i = 0; i < 100 && waitpid(pid, &run->status, WNOHANG) == 0; i++)
+        usleep(100000);
+    if (kill(pid, 0) == 0 && waitpid(pid, &run->status, WNOHANG) == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        fail_msg("the prompting child did not finish within 10 s");
+    }
     drain(master, run->screen, sizeof run->screen);
     assert_int_equal(tcgetattr(slave, &t), 0);
     run->echo_after = (t.c_lflag & ECHO) != 0;

@@ -1,0 +1,150 @@
+/* hsmca — signing a built certificate, and moving certificates in and out
+ * of bytes. */
+#include <limits.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "x509/x509_int.h"
+
+hsmca_err hsmca_x509_sign(X509 *cert, EVP_PKEY *key, EVP_PKEY *verify_key)
+{
+    hsmca_err err = HSMCA_OK;
+    x509_key_class kc;
+    const X509_ALGOR *tbs_alg = NULL, *outer_alg = NULL;
+    unsigned char *d1 = NULL, *d2 = NULL;
+    const uint8_t *want;
+    size_t want_len;
+    int n1, n2;
+
+    HSMCA_ENSURE(cert != NULL && key != NULL && verify_key != NULL, HSMCA_E_USAGE,
+                 "hsmca_x509_sign: certificate, signing key and verification key are needed");
+    HSMCA_GUARD(x509_key_classify(key, &kc));
+    HSMCA_ENSURE(kc.sign_md != NULL, HSMCA_E_INPUT,
+                 "cannot sign with a %s key: hsmca signs with RSA, ECDSA P-256 or ECDSA "
+                 "P-384 (BR 7.1.3.2)", kc.desc);
+    /* X509_sign goes through EVP_DigestSign, which uses the key's own
+     * methods: a libp11 token key signs inside the token. It writes the
+     * algorithm into tbs.signature and signatureAlgorithm alike. */
+    HSMCA_OSSL(X509_sign(cert, key, kc.sign_md) > 0, "signing the certificate with the %s key "
+               "failed", kc.desc);
+    /* BR 7.1.3.2 / CONFORMANCE.md §2: exact bytes, the same in both places. */
+    X509_get0_signature(NULL, &outer_alg, cert);
+    tbs_alg = X509_get0_tbs_sigalg(cert);
+    n1 = i2d_X509_ALGOR(tbs_alg, &d1);
+    n2 = i2d_X509_ALGOR(outer_alg, &d2);
+    want = x509_sigalg_der(&kc, &want_len);
+    HSMCA_ENSURE(n1 > 0 && n2 == n1 && want != NULL && (size_t)n1 == want_len &&
+                     memcmp(d1, want, want_len) == 0 && memcmp(d2, want, want_len) == 0,
+                 HSMCA_E_INTERNAL, "the %s signature's algorithm identifier is not the one BR "
+                 "7.1.3.2 requires", kc.desc);
+    /* CONFORMANCE.md §2: verify every signature a token makes. */
+    if (X509_verify(cert, verify_key) != 1)
+        HSMCA_GUARD(hsmca_err_openssl(HSMCA_E_VERIFY, "the certificate's signature does not "
+                                      "verify with the issuer's public key (wrong key, or a "
+                                      "faulty token signature)"));
+out:
+    OPENSSL_free(d1);
+    OPENSSL_free(d2);
+    return err;
+}
+
+hsmca_err hsmca_x509_tbs_der(X509 *cert, uint8_t **out, size_t *out_len)
+{
+    hsmca_err err = HSMCA_OK;
+    unsigned char *der = NULL;
+    int n;
+
+    HSMCA_ENSURE(cert != NULL && out != NULL && out_len != NULL, HSMCA_E_USAGE,
+                 "hsmca_x509_tbs_der: missing argument");
+    /* i2d_re_X509_tbs re-encodes from the fields, not a cached copy. */
+    n = i2d_re_X509_tbs(cert, &der);
+    HSMCA_OSSL(n > 0, "cannot encode the TBSCertificate");
+    *out = der;
+    *out_len = (size_t)n;
+    der = NULL;
+out:
+    OPENSSL_free(der);
+    return err;
+}
+
+hsmca_err hsmca_x509_to_der(X509 *cert, uint8_t **out, size_t *out_len)
+{
+    hsmca_err err = HSMCA_OK;
+    unsigned char *der = NULL;
+    int n;
+
+    HSMCA_ENSURE(cert != NULL && out != NULL && out_len != NULL, HSMCA_E_USAGE,
+                 "hsmca_x509_to_der: missing argument");
+    n = i2d_X509(cert, &der);
+    HSMCA_OSSL(n > 0, "cannot encode the certificate");
+    *out = der;
+    *out_len = (size_t)n;
+    der = NULL;
+out:
+    OPENSSL_free(der);
+    return err;
+}
+
+hsmca_err hsmca_x509_to_pem(X509 *cert, char **out, size_t *out_len)
+{
+    hsmca_err err = HSMCA_OK;
+    BIO *bio = BIO_new(BIO_s_mem());
+    char *data = NULL, *copy = NULL;
+    long n;
+
+    HSMCA_ENSURE(cert != NULL && out != NULL && out_len != NULL, HSMCA_E_USAGE,
+                 "hsmca_x509_to_pem: missing argument");
+    HSMCA_ALLOC(bio);
+    HSMCA_OSSL(PEM_write_bio_X509(bio, cert) == 1, "cannot write the certificate as PEM");
+    n = BIO_get_mem_data(bio, &data);
+    HSMCA_OSSL(n > 0, "cannot write the certificate as PEM");
+    copy = OPENSSL_malloc((size_t)n + 1);
+    HSMCA_ALLOC(copy);
+    memcpy(copy, data, (size_t)n);
+    copy[n] = '\0'; /* a C string too; not counted in *out_len */
+    *out = copy;
+    *out_len = (size_t)n;
+    copy = NULL;
+out:
+    OPENSSL_free(copy);
+    BIO_free(bio);
+    return err;
+}
+
+hsmca_err hsmca_x509_from_bytes(const uint8_t *data, size_t len, X509 **out)
+{
+    static const char pem_tag[] = "-----BEGIN";
+    hsmca_err err = HSMCA_OK;
+    X509 *cert = NULL;
+    BIO *bio = NULL;
+    size_t skip = 0;
+
+    HSMCA_ENSURE(data != NULL && out != NULL && len > 0 && len <= INT_MAX, HSMCA_E_INPUT,
+                 "no certificate bytes");
+    while (skip < len && (data[skip] == ' ' || data[skip] == '\t' || data[skip] == '\r' ||
+                          data[skip] == '\n'))
+        skip++;
+    if (len - skip >= sizeof pem_tag - 1 && memcmp(data + skip, pem_tag, sizeof pem_tag - 1) == 0) {
+        bio = BIO_new_mem_buf(data, (int)len);
+        HSMCA_ALLOC(bio);
+        cert = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+        HSMCA_OSSL(cert != NULL, "not a PEM certificate (expected -----BEGIN CERTIFICATE-----)");
+    } else {
+        const unsigned char *p = data;
+
+        cert = d2i_X509(NULL, &p, (long)len);
+        HSMCA_OSSL(cert != NULL, "not a DER or PEM certificate");
+        HSMCA_ENSURE(p == data + len, HSMCA_E_INPUT,
+                     "%zu bytes after the DER certificate", (size_t)(data + len - p));
+    }
+    *out = cert;
+    cert = NULL;
+out:
+    BIO_free(bio);
+    X509_free(cert);
+    return err;
+}
