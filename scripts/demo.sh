@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job on the embedded default: install what is missing, build, then
-# create rehearsal SoftHSM tokens in a state directory this script owns,
-# generate keys inside them, show what was made, and sign and verify through
-# the token (the openssl CLI checks every signature).
+# create rehearsal SoftHSM tokens in a state directory this script owns and
+# run the rehearsal key ceremony in them (root, subordinate, OCSP responder,
+# root CRL, transcript). openssl, certtool and verify-transcript check what it
+# made.
 #
 #   scripts/demo.sh [STATE_DIR]      default: .state/demo in the repository
 #
@@ -40,14 +41,12 @@ root_tok=hsmca-offline-root
 online_tok=hsmca-online-issuing
 
 echo
-echo "== keys generated inside the tokens"
-mkdir -p "$state/pub"
-"$hsmca" hsm keygen --token $root_tok --key root-key --type p384 \
-  --pin-file "$pins/$root_tok.user.pin" --out "$state/pub/root-key.pem"
-"$hsmca" hsm keygen --token $online_tok --key issuing-key --type p256 \
-  --pin-file "$pins/$online_tok.user.pin" --out "$state/pub/issuing-key.pem"
-"$hsmca" hsm keygen --token $online_tok --key ocsp-key --type rsa3072 \
-  --pin-file "$pins/$online_tok.user.pin" --out "$state/pub/ocsp-key.pem"
+echo "== rehearsal key ceremony (hsm/ceremonies/rehearsal.yaml)"
+export HSMCA_HSM_DIR=$state/hsm
+out=$state/ceremony
+"$hsmca" ceremony run hsm/ceremonies/rehearsal.yaml --hsm hsm/ceremonies/softhsm.hsm.yaml --out "$out" \
+  | tee "$state/ceremony.log"
+head=$(sed -n 's/^transcript head: //p' "$state/ceremony.log")
 
 echo
 "$hsmca" hsm tokens
@@ -57,23 +56,21 @@ for tok in $root_tok $online_tok; do
 done
 
 echo
-echo "== sign through the token, verify with openssl"
-printf 'hsmca demo message, %s\n' "$(date -u +%FT%TZ)" > "$state/message.txt"
-sign_verify() { # token key digest
-  local tok=$1 key=$2 dgst=$3 sig=$state/$2.sig
-  "$hsmca" hsm sign --key "pkcs11:token=$tok;object=$key" --digest "$dgst" \
-    --pin-file "$pins/$tok.user.pin" --in "$state/message.txt" --out "$sig"
-  printf '%-12s %-7s ' "$key" "$dgst"
-  openssl dgst -"$dgst" -verify "$state/pub/$key.pem" -signature "$sig" "$state/message.txt"
-}
-sign_verify $root_tok root-key sha384
-sign_verify $online_tok issuing-key sha256
-sign_verify $online_tok ocsp-key sha256
+echo "== independent checks"
+openssl verify -x509_strict -CAfile "$out/root.pem" -untrusted "$out/subordinate.pem" \
+  "$out/subordinate.pem" "$out/ocsp-responder.pem"
+cat "$out/ocsp-responder.pem" "$out/subordinate.pem" "$out/root.pem" \
+  | certtool --verify-chain 2>/dev/null | grep -E '^Chain verification output'
+printf 'root CRL: '
+openssl crl -inform DER -in "$out/root.crl" -CAfile "$out/root.pem" -noout
+"$hsmca" ceremony verify-transcript "$out/transcript.log" --files "$out" --head "$head"
 
 echo
 echo "== made in $state"
-echo "  hsm/softhsm2.conf   SoftHSM configuration (export SOFTHSM2_CONF=$state/hsm/softhsm2.conf)"
-echo "  hsm/tokens/         the two rehearsal tokens"
-echo "  hsm/pins/           their rehearsal PINs (0600)"
-echo "  pub/*.pem           public keys of the generated key pairs"
-echo "  *.sig               signatures over message.txt made in the tokens"
+echo "  hsm/softhsm2.conf         SoftHSM configuration (export SOFTHSM2_CONF=$state/hsm/softhsm2.conf)"
+echo "  hsm/tokens/, hsm/pins/    the two rehearsal tokens and their PINs (0600)"
+echo "  ceremony/root.pem         offline root (P-384), its key in token $root_tok"
+echo "  ceremony/subordinate.pem  online TLS issuing CA (P-256), key in $online_tok"
+echo "  ceremony/ocsp-responder.pem  delegated OCSP responder (P-256), key in $online_tok"
+echo "  ceremony/root.crl         the root's first CRL"
+echo "  ceremony/transcript.log   hash-chained transcript (head $head)"

@@ -110,6 +110,19 @@ hsmca_err hsmca_x509_serial_from_random(const uint8_t *rnd, size_t n, uint8_t *o
  * subjectPublicKey BIT STRING contents. out must hold 20 bytes. */
 hsmca_err hsmca_x509_key_id(EVP_PKEY *key, uint8_t out[20]);
 
+/* The digest BR 7.1.3.2 pairs with a signing key: SHA-256 for RSA and P-256,
+ * SHA-384 for P-384. HSMCA_E_INPUT for other keys. Used for certificates,
+ * CRLs and OCSP responses alike. */
+hsmca_err hsmca_x509_sign_digest(EVP_PKEY *key, const EVP_MD **out);
+
+/* A public key (SubjectPublicKeyInfo) as PEM, and back from PEM or DER. */
+hsmca_err hsmca_x509_pubkey_to_pem(EVP_PKEY *key, char **out, size_t *out_len);
+hsmca_err hsmca_x509_pubkey_from_bytes(const uint8_t *data, size_t len, EVP_PKEY **out);
+
+/* The public key of a PKCS#10 request (PEM or DER) whose self-signature
+ * verifies (RFC 2986 §3); HSMCA_E_VERIFY when it does not. */
+hsmca_err hsmca_x509_csr_key_from_bytes(const uint8_t *data, size_t len, EVP_PKEY **out);
+
 /* PEM and DER of a certificate into a fresh buffer (freed with OPENSSL_free). */
 hsmca_err hsmca_x509_to_pem(X509 *cert, char **out, size_t *out_len);
 hsmca_err hsmca_x509_to_der(X509 *cert, uint8_t **out, size_t *out_len);

@@ -14,7 +14,6 @@
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
-#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -166,14 +165,20 @@ static hsmca_err add_key(run *r, const hsmca_script_token *t, const char *label,
     return HSMCA_OK;
 }
 
-static hsmca_err read_cert(const char *path, X509 **out)
+/* What an input file holds: a certificate, a public key, or a PKCS#10
+ * request whose signature must verify. PEM or DER. */
+typedef enum input_kind { IN_CERT, IN_PUBKEY, IN_CSR } input_kind;
+
+static hsmca_err read_input(const char *path, input_kind kind, X509 **cert, EVP_PKEY **key)
 {
     hsmca_err err = HSMCA_OK;
     uint8_t *data = NULL;
     size_t len = 0;
 
     HSMCA_GUARD(hsmca_file_read(path, 1024 * 1024, &data, &len));
-    err = hsmca_x509_from_bytes(data, len, out);
+    err = kind == IN_CERT     ? hsmca_x509_from_bytes(data, len, cert)
+          : kind == IN_PUBKEY ? hsmca_x509_pubkey_from_bytes(data, len, key)
+                              : hsmca_x509_csr_key_from_bytes(data, len, key);
     if (err != HSMCA_OK)
         hsmca_err_context("%s", path);
 out:
@@ -181,68 +186,9 @@ out:
     return err;
 }
 
-static hsmca_err read_pubkey(const char *path, EVP_PKEY **out)
+static hsmca_err read_cert(const char *path, X509 **out)
 {
-    hsmca_err err = HSMCA_OK;
-    uint8_t *data = NULL;
-    size_t len = 0;
-    BIO *bio = NULL;
-    EVP_PKEY *k = NULL;
-
-    HSMCA_GUARD(hsmca_file_read(path, 64 * 1024, &data, &len));
-    bio = BIO_new_mem_buf(data, (int)len);
-    HSMCA_ALLOC(bio);
-    k = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
-    if (k == NULL) {
-        const unsigned char *p = data;
-        ERR_clear_error();
-        k = d2i_PUBKEY(NULL, &p, (long)len);
-    }
-    HSMCA_OSSL(k != NULL, "%s is not a public key (PEM or DER SubjectPublicKeyInfo)", path);
-    *out = k;
-    k = NULL;
-out:
-    EVP_PKEY_free(k);
-    BIO_free(bio);
-    free(data);
-    return err;
-}
-
-/* The public key of a CSR whose self-signature verifies (RFC 2986 §3). */
-static hsmca_err read_csr_key(const char *path, EVP_PKEY **out)
-{
-    hsmca_err err = HSMCA_OK;
-    uint8_t *data = NULL;
-    size_t len = 0;
-    BIO *bio = NULL;
-    X509_REQ *req = NULL;
-    EVP_PKEY *k = NULL;
-
-    HSMCA_GUARD(hsmca_file_read(path, 64 * 1024, &data, &len));
-    bio = BIO_new_mem_buf(data, (int)len);
-    HSMCA_ALLOC(bio);
-    req = PEM_read_bio_X509_REQ(bio, NULL, NULL, NULL);
-    if (req == NULL) {
-        const unsigned char *p = data;
-        ERR_clear_error();
-        req = d2i_X509_REQ(NULL, &p, (long)len);
-    }
-    HSMCA_OSSL(req != NULL, "%s is not a certificate request (PEM or DER PKCS#10)", path);
-    k = X509_REQ_get_pubkey(req);
-    HSMCA_OSSL(k != NULL, "%s: the request's public key is unusable", path);
-    if (X509_REQ_verify(req, k) != 1) {
-        ERR_clear_error();
-        HSMCA_FAIL(HSMCA_E_VERIFY, "%s: the request's signature does not verify with its own "
-                   "key (corrupted or forged request)", path);
-    }
-    *out = k;
-    k = NULL;
-out:
-    EVP_PKEY_free(k);
-    X509_REQ_free(req);
-    BIO_free(bio);
-    free(data);
-    return err;
+    return read_input(path, IN_CERT, out, NULL);
 }
 
 static hsmca_err spki_sha256(EVP_PKEY *k, char out[HSMCA_TRANSCRIPT_HASH_HEX])
@@ -333,6 +279,36 @@ static hsmca_err load_profile(run *r, const hsmca_script_step *st, hsmca_profile
     return hsmca_profile_load_named(name, r->o->profiles_dir, out);
 }
 
+static const char *strs_with(const hsmca_profile_strs *v, const char *needle)
+{
+    for (size_t k = 0; k < v->n; k++)
+        if (strstr(v->v[k], needle) != NULL)
+            return v->v[k];
+    return NULL;
+}
+
+/* The first URL in the profile that contains `needle`, or NULL. */
+static const char *profile_url_with(const hsmca_profile *p, const char *needle)
+{
+    const char *hit = NULL;
+
+    for (size_t e = 0; e < p->n_exts && hit == NULL; e++) {
+        const hsmca_profile_ext *x = &p->exts[e];
+        if (x->kind == HSMCA_PROFILE_EXT_AUTHORITY_INFO_ACCESS) {
+            hit = strs_with(&x->aia.ocsp, needle);
+            if (hit == NULL)
+                hit = strs_with(&x->aia.ca_issuers, needle);
+        } else if (x->kind == HSMCA_PROFILE_EXT_CRL_DISTRIBUTION_POINTS) {
+            hit = strs_with(&x->crldp.uris, needle);
+        } else if (x->kind == HSMCA_PROFILE_EXT_CERTIFICATE_POLICIES) {
+            for (size_t k = 0; k < x->cp.n && hit == NULL; k++)
+                if (x->cp.policies[k].cps != NULL && strstr(x->cp.policies[k].cps, needle))
+                    hit = x->cp.policies[k].cps;
+        }
+    }
+    return hit;
+}
+
 static hsmca_err check_cert_step(run *r, size_t i)
 {
     hsmca_err err = HSMCA_OK;
@@ -343,7 +319,10 @@ static hsmca_err check_cert_step(run *r, size_t i)
 
     HSMCA_GUARD(load_profile(r, st, &p));
     r->profiles[i] = p;
-    HSMCA_GUARD(hsmca_profile_check_usable(p, st->allow_legacy));
+    if (hsmca_profile_check_usable(p, st->allow_legacy) != HSMCA_OK)
+        HSMCA_FAIL(HSMCA_E_INPUT, "profile '%s' is legacy (BR 7.1.2.4; forbidden from "
+                   "2026-03-15 by ballot SC-092): add 'allow_legacy: true' to the step to "
+                   "issue it anyway, e.g. for negative tests", p->name);
     switch (st->kind) {
     case HSMCA_STEP_ROOT:
         HSMCA_ENSURE(p->kind == HSMCA_PROFILE_ROOT, HSMCA_E_INPUT,
@@ -392,6 +371,12 @@ static hsmca_err check_cert_step(run *r, size_t i)
         HSMCA_ENSURE(hsmca_profile_allows_key(p, profile_key_bit(t)), HSMCA_E_INPUT,
                      "profile '%s' does not allow %s keys (the key from step %ld)", p->name,
                      r->s->steps[maker].key_type, maker + 1);
+    }
+    if (r->s->base_url == NULL) {
+        const char *url = profile_url_with(p, "{base_url}");
+        HSMCA_ENSURE(url == NULL, HSMCA_E_INPUT,
+                     "profile '%s' uses {base_url} (in %s) but the script sets no base_url",
+                     p->name, url);
     }
     for (size_t k = 0; k < st->n_skip_lints; k++)
         HSMCA_ENSURE(hsmca_lint_rule_find(st->skip_lints[k]) != NULL, HSMCA_E_INPUT,
@@ -590,9 +575,8 @@ static hsmca_err do_key(run *r, size_t i)
     const hsmca_script_step *st = &r->s->steps[i];
     hsmca_token *tok = r->tokens[token_index(r, st->token)];
     hsmca_key *key = NULL;
-    BIO *mem = NULL;
     char *pem = NULL;
-    long pem_len;
+    size_t pem_len = 0;
     const hsmca_key_info *ki;
 
     HSMCA_GUARD(hsmca_hsm_keygen(tok, hsmca_hsm_key_type_parse(st->key_type), st->key, &key));
@@ -608,16 +592,12 @@ static hsmca_err do_key(run *r, size_t i)
                            ki->can_derive);
     hsmca_transcript_field(r->tr, "verify", "test signature by the token verified with the "
                            "public key");
-    mem = BIO_new(BIO_s_mem());
-    HSMCA_ALLOC(mem);
-    HSMCA_OSSL(PEM_write_bio_PUBKEY(mem, hsmca_hsm_key_get0_public(key)),
-               "cannot encode the public key");
-    pem_len = BIO_get_mem_data(mem, &pem);
-    HSMCA_GUARD(write_output(r, st->output, pem, (size_t)pem_len));
+    HSMCA_GUARD(hsmca_x509_pubkey_to_pem(hsmca_hsm_key_get0_public(key), &pem, &pem_len));
+    HSMCA_GUARD(write_output(r, st->output, pem, pem_len));
     progress(r, "  generated %s key '%s' in token '%s' -> %s\n", st->key_type, st->key,
              hsmca_hsm_token_info(tok)->label, st->output);
 out:
-    BIO_free(mem);
+    OPENSSL_free(pem);
     return err;
 }
 
@@ -779,11 +759,11 @@ static hsmca_err do_cert(run *r, size_t i)
         issuer_id(st->issuer, id, sizeof(id));
         if (st->public_key != NULL) {
             HSMCA_GUARD(input_path(r, st->public_key, path, sizeof(path)));
-            HSMCA_GUARD(read_pubkey(path, &subject_key));
+            HSMCA_GUARD(read_input(path, IN_PUBKEY, NULL, &subject_key));
             HSMCA_GUARD(file_field(r, "input-public-key", st->public_key, path));
         } else {
             HSMCA_GUARD(input_path(r, st->csr, path, sizeof(path)));
-            HSMCA_GUARD(read_csr_key(path, &subject_key));
+            HSMCA_GUARD(read_input(path, IN_CSR, NULL, &subject_key));
             HSMCA_GUARD(file_field(r, "input-csr", st->csr, path));
             hsmca_transcript_field(r->tr, "verify-csr", "request signature verified");
         }

@@ -5,11 +5,11 @@
 #include <sys/stat.h>
 
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 
 #include "cli.h"
 #include "hsmca/file.h"
 #include "hsmca/secret.h"
+#include "hsmca/x509.h"
 
 static const char hsm_help[] =
     "Usage: hsmca [GLOBAL OPTIONS] hsm COMMAND [OPTIONS]\n"
@@ -284,22 +284,16 @@ out:
 static hsmca_err write_pubkey_pem(EVP_PKEY *pub, const char *path)
 {
     hsmca_err err = HSMCA_OK;
-    BIO *mem = NULL;
-    char *data = NULL;
-    long len;
+    char *pem = NULL;
+    size_t len = 0;
 
-    mem = BIO_new(BIO_s_mem());
-    HSMCA_ALLOC(mem);
-    HSMCA_OSSL(PEM_write_bio_PUBKEY(mem, pub), "cannot encode the public key");
-    len = BIO_get_mem_data(mem, &data);
-    if (path == NULL || strcmp(path, "-") == 0) {
-        HSMCA_ENSURE(fwrite(data, 1, (size_t)len, stdout) == (size_t)len, HSMCA_E_IO,
-                     "cannot write to stdout");
-    } else {
-        HSMCA_GUARD(hsmca_file_write_new(path, data, (size_t)len, 0644));
-    }
+    HSMCA_GUARD(hsmca_x509_pubkey_to_pem(pub, &pem, &len));
+    if (path == NULL || strcmp(path, "-") == 0)
+        HSMCA_ENSURE(fwrite(pem, 1, len, stdout) == len, HSMCA_E_IO, "cannot write to stdout");
+    else
+        HSMCA_GUARD(hsmca_file_write_new(path, pem, len, 0644));
 out:
-    BIO_free(mem);
+    OPENSSL_free(pem);
     return err;
 }
 

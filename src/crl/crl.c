@@ -8,6 +8,7 @@
 #include <openssl/x509v3.h>
 
 #include "hsmca/crl.h"
+#include "hsmca/ossl.h"
 #include "hsmca/x509.h"
 
 /* BR 7.2.2: the reasons a CRL entry may carry. certificateHold (6) is
@@ -168,20 +169,15 @@ out:
     return err;
 }
 
-/* BR 7.1.3.2: the hash follows the signing key (RSA: SHA-256; P-256:
- * SHA-256; P-384: SHA-384). */
-static const EVP_MD *digest_for(EVP_PKEY *key)
-{
-    if (EVP_PKEY_is_a(key, "EC") && EVP_PKEY_get_bits(key) == 384)
-        return EVP_sha384();
-    return EVP_sha256();
-}
-
 hsmca_err hsmca_crl_sign(X509_CRL *crl, EVP_PKEY *key, EVP_PKEY *verify_key)
 {
     hsmca_err err = HSMCA_OK;
 
-    HSMCA_OSSL(X509_CRL_sign(crl, key, digest_for(verify_key)) > 0, "CRL: signing failed");
+    const EVP_MD *md = NULL;
+
+    /* BR 7.1.3.2: the digest follows the signing key, as for certificates. */
+    HSMCA_GUARD(hsmca_x509_sign_digest(verify_key, &md));
+    HSMCA_OSSL(X509_CRL_sign(crl, key, md) > 0, "CRL: signing failed");
     if (X509_CRL_verify(crl, verify_key) != 1) {
         ERR_clear_error();
         HSMCA_FAIL(HSMCA_E_VERIFY, "CRL: the signature does not verify with the issuer's key");
@@ -206,21 +202,11 @@ hsmca_err hsmca_crl_to_pem(X509_CRL *crl, char **out, size_t *out_len)
 {
     hsmca_err err = HSMCA_OK;
     BIO *mem = BIO_new(BIO_s_mem());
-    char *data = NULL, *copy = NULL;
-    long n;
 
     HSMCA_ALLOC(mem);
     HSMCA_OSSL(PEM_write_bio_X509_CRL(mem, crl), "CRL: cannot encode PEM");
-    n = BIO_get_mem_data(mem, &data);
-    copy = OPENSSL_malloc((size_t)n + 1);
-    HSMCA_ALLOC(copy);
-    memcpy(copy, data, (size_t)n);
-    copy[n] = '\0';
-    *out = copy;
-    copy = NULL;
-    *out_len = (size_t)n;
+    HSMCA_GUARD(hsmca_bio_to_buf(mem, "the CRL as PEM", out, out_len));
 out:
     BIO_free(mem);
-    OPENSSL_free(copy);
     return err;
 }

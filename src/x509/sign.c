@@ -8,6 +8,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "hsmca/ossl.h"
 #include "x509/x509_int.h"
 
 hsmca_err hsmca_x509_sign(X509 *cert, EVP_PKEY *key, EVP_PKEY *verify_key)
@@ -93,42 +94,130 @@ hsmca_err hsmca_x509_to_pem(X509 *cert, char **out, size_t *out_len)
 {
     hsmca_err err = HSMCA_OK;
     BIO *bio = BIO_new(BIO_s_mem());
-    char *data = NULL, *copy = NULL;
-    long n;
 
     HSMCA_ENSURE(cert != NULL && out != NULL && out_len != NULL, HSMCA_E_USAGE,
                  "hsmca_x509_to_pem: missing argument");
     HSMCA_ALLOC(bio);
     HSMCA_OSSL(PEM_write_bio_X509(bio, cert) == 1, "cannot write the certificate as PEM");
-    n = BIO_get_mem_data(bio, &data);
-    HSMCA_OSSL(n > 0, "cannot write the certificate as PEM");
-    copy = OPENSSL_malloc((size_t)n + 1);
-    HSMCA_ALLOC(copy);
-    memcpy(copy, data, (size_t)n);
-    copy[n] = '\0'; /* a C string too; not counted in *out_len */
-    *out = copy;
-    *out_len = (size_t)n;
-    copy = NULL;
+    HSMCA_GUARD(hsmca_bio_to_buf(bio, "the certificate as PEM", out, out_len));
 out:
-    OPENSSL_free(copy);
     BIO_free(bio);
+    return err;
+}
+
+hsmca_err hsmca_x509_pubkey_to_pem(EVP_PKEY *key, char **out, size_t *out_len)
+{
+    hsmca_err err = HSMCA_OK;
+    BIO *bio = BIO_new(BIO_s_mem());
+
+    HSMCA_ALLOC(bio);
+    HSMCA_OSSL(PEM_write_bio_PUBKEY(bio, key) == 1, "cannot write the public key as PEM");
+    HSMCA_GUARD(hsmca_bio_to_buf(bio, "the public key as PEM", out, out_len));
+out:
+    BIO_free(bio);
+    return err;
+}
+
+hsmca_err hsmca_x509_sign_digest(EVP_PKEY *key, const EVP_MD **out)
+{
+    hsmca_err err = HSMCA_OK;
+    x509_key_class kc;
+
+    HSMCA_GUARD(x509_key_classify(key, &kc));
+    HSMCA_ENSURE(kc.sign_md != NULL, HSMCA_E_INPUT,
+                 "cannot sign with a %s key: hsmca signs with RSA, ECDSA P-256 or ECDSA "
+                 "P-384 (BR 7.1.3.2)", kc.desc);
+    *out = kc.sign_md;
+out:
+    return err;
+}
+
+/* PEM ("-----BEGIN" after optional white space) or DER? */
+static int looks_pem(const uint8_t *data, size_t len)
+{
+    static const char tag[] = "-----BEGIN";
+    size_t skip = 0;
+
+    while (skip < len && (data[skip] == ' ' || data[skip] == '\t' || data[skip] == '\r' ||
+                          data[skip] == '\n'))
+        skip++;
+    return len - skip >= sizeof tag - 1 && memcmp(data + skip, tag, sizeof tag - 1) == 0;
+}
+
+hsmca_err hsmca_x509_pubkey_from_bytes(const uint8_t *data, size_t len, EVP_PKEY **out)
+{
+    hsmca_err err = HSMCA_OK;
+    EVP_PKEY *key = NULL;
+    BIO *bio = NULL;
+
+    HSMCA_ENSURE(data != NULL && len > 0 && len <= INT_MAX, HSMCA_E_INPUT, "no public key bytes");
+    if (looks_pem(data, len)) {
+        bio = BIO_new_mem_buf(data, (int)len);
+        HSMCA_ALLOC(bio);
+        key = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+        HSMCA_OSSL(key != NULL, "not a PEM public key (expected -----BEGIN PUBLIC KEY-----)");
+    } else {
+        const unsigned char *p = data;
+        key = d2i_PUBKEY(NULL, &p, (long)len);
+        HSMCA_OSSL(key != NULL, "not a DER or PEM SubjectPublicKeyInfo");
+        HSMCA_ENSURE(p == data + len, HSMCA_E_INPUT, "%zu bytes after the DER public key",
+                     (size_t)(data + len - p));
+    }
+    *out = key;
+    key = NULL;
+out:
+    BIO_free(bio);
+    EVP_PKEY_free(key);
+    return err;
+}
+
+hsmca_err hsmca_x509_csr_key_from_bytes(const uint8_t *data, size_t len, EVP_PKEY **out)
+{
+    hsmca_err err = HSMCA_OK;
+    X509_REQ *req = NULL;
+    EVP_PKEY *key = NULL;
+    BIO *bio = NULL;
+
+    HSMCA_ENSURE(data != NULL && len > 0 && len <= INT_MAX, HSMCA_E_INPUT, "no request bytes");
+    if (looks_pem(data, len)) {
+        bio = BIO_new_mem_buf(data, (int)len);
+        HSMCA_ALLOC(bio);
+        req = PEM_read_bio_X509_REQ(bio, NULL, NULL, NULL);
+        HSMCA_OSSL(req != NULL, "not a PEM certificate request (expected -----BEGIN "
+                   "CERTIFICATE REQUEST-----)");
+    } else {
+        const unsigned char *p = data;
+        req = d2i_X509_REQ(NULL, &p, (long)len);
+        HSMCA_OSSL(req != NULL, "not a DER or PEM certificate request (PKCS#10)");
+        HSMCA_ENSURE(p == data + len, HSMCA_E_INPUT, "%zu bytes after the DER request",
+                     (size_t)(data + len - p));
+    }
+    key = X509_REQ_get_pubkey(req);
+    HSMCA_OSSL(key != NULL, "the request's public key is unusable");
+    /* RFC 2986 §3: the request is signed by its own key (proof of possession). */
+    if (X509_REQ_verify(req, key) != 1) {
+        ERR_clear_error();
+        HSMCA_FAIL(HSMCA_E_VERIFY, "the request's signature does not verify with its own key "
+                   "(corrupted or forged request)");
+    }
+    *out = key;
+    key = NULL;
+out:
+    BIO_free(bio);
+    X509_REQ_free(req);
+    EVP_PKEY_free(key);
     return err;
 }
 
 hsmca_err hsmca_x509_from_bytes(const uint8_t *data, size_t len, X509 **out)
 {
-    static const char pem_tag[] = "-----BEGIN";
     hsmca_err err = HSMCA_OK;
     X509 *cert = NULL;
     BIO *bio = NULL;
-    size_t skip = 0;
 
     HSMCA_ENSURE(data != NULL && out != NULL && len > 0 && len <= INT_MAX, HSMCA_E_INPUT,
                  "no certificate bytes");
-    while (skip < len && (data[skip] == ' ' || data[skip] == '\t' || data[skip] == '\r' ||
-                          data[skip] == '\n'))
-        skip++;
-    if (len - skip >= sizeof pem_tag - 1 && memcmp(data + skip, pem_tag, sizeof pem_tag - 1) == 0) {
+    if (looks_pem(data, len)) {
         bio = BIO_new_mem_buf(data, (int)len);
         HSMCA_ALLOC(bio);
         cert = PEM_read_bio_X509(bio, NULL, NULL, NULL);

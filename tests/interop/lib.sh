@@ -7,8 +7,9 @@ hsmca=$HSMCA_BIN
 module=/usr/lib/softhsm/libsofthsm2.so
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/hsmca-interop-XXXXXX")
-trap 'rm -rf "$T"' EXIT
-passed=0
+# HSMCA_KEEP_TMP=1 keeps the directory for debugging.
+trap '[ -n "${HSMCA_KEEP_TMP:-}" ] && echo "kept $T" || rm -rf "$T"' EXIT
+passed=0  # counters: test scripts must not reuse these names
 failed=0
 
 ok()   { passed=$((passed + 1)); echo "ok   - $1"; }
