@@ -61,6 +61,9 @@ typedef struct hsmca_lint_input {
     /* Rule ids the caller chose to skip: findings are still reported, marked
      * skipped, and do not count as errors. NULL-terminated, or NULL. */
     const char *const *skip;
+    /* The certificate is a precertificate (RFC 6962 §3.1: carries the
+     * poison); 0 for a final or any other certificate. */
+    int precert;
 } hsmca_lint_input;
 
 /* Run every rule that applies to in->kind. HSMCA_OK even when findings exist

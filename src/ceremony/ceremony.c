@@ -694,7 +694,7 @@ static hsmca_err sign_linted(run *r, const hsmca_script_step *st, X509 *cert, X5
     HSMCA_GUARD(hsmca_x509_throwaway_key(hsmca_hsm_key_get0_public(signer), &throwaway));
     HSMCA_GUARD(hsmca_x509_sign(cert, throwaway, throwaway));
     HSMCA_GUARD(hsmca_x509_tbs_der(cert, &tbs1, &len1));
-    in = (hsmca_lint_input){cert, kind, issuer, now, (const char *const *)st->skip_lints};
+    in = (hsmca_lint_input){cert, kind, issuer, now, (const char *const *)st->skip_lints, 0};
     HSMCA_GUARD(hsmca_lint_run(&in, &res));
     HSMCA_GUARD(record_lint(r, res));
     for (size_t k = 0; k < st->n_skip_lints; k++)

@@ -1,0 +1,152 @@
+/* hsmca — Certificate Transparency (RFC 6962): poison, SCTs, SCT lists, the
+ * data a log signs for a precertificate entry, a test-log signer, SCT
+ * verification, and building the final certificate from a precertificate
+ * with a byte-for-byte correspondence proof.
+ *
+ * src/ct is the only user of libcurl (the log client, a later issue) and,
+ * with src/http, of jansson (DESIGN.md). SCT lists are carried in OpenSSL's
+ * CT types (SCT_new, i2o_SCT_LIST) when embedded; the data a log signs is
+ * built with the core byte builder, since OpenSSL does not expose it.
+ */
+#ifndef HSMCA_CT_H
+#define HSMCA_CT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "hsmca/err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- poison (RFC 6962 §3.1) ---- */
+
+/* Append the precertificate poison extension (1.3.6.1.4.1.11129.2.4.3,
+ * critical, value NULL: 3013060a2b06010401d6790204030101ff04020500) to an
+ * unsigned certificate. HSMCA_E_INPUT if it already has a poison or an SCT
+ * list. */
+hsmca_err hsmca_ct_add_poison(X509 *cert);
+/* Number of poison / SCT-list extensions in cert. */
+int hsmca_ct_poison_count(const X509 *cert);
+int hsmca_ct_sct_list_count(const X509 *cert);
+
+/* ---- SCTs (RFC 6962 §3.2) ---- */
+
+typedef struct hsmca_sct {
+    uint8_t version;           /* 0 = v1 */
+    uint8_t log_id[32];        /* SHA-256 of the log's SPKI DER */
+    uint64_t timestamp;        /* ms since the epoch */
+    uint8_t *extensions;       /* CtExtensions (may hold leaf_index, static-ct-api) */
+    size_t extensions_len;
+    uint8_t hash_alg;          /* 4 = sha256 */
+    uint8_t sig_alg;           /* 3 = ecdsa, 1 = rsa */
+    uint8_t *signature;        /* DER for ECDSA */
+    size_t signature_len;
+} hsmca_sct;
+
+void hsmca_sct_free(hsmca_sct *sct);
+
+/* One SignedCertificateTimestamp in TLS encoding, exact lengths, no
+ * trailing bytes. HSMCA_E_INPUT names what is wrong. */
+hsmca_err hsmca_ct_sct_decode(const uint8_t *tls, size_t len, hsmca_sct **out);
+hsmca_err hsmca_ct_sct_encode(const hsmca_sct *sct, uint8_t **out, size_t *out_len);
+
+/* An RFC 6962 §4.1 add-pre-chain / add-chain response:
+ * {"sct_version":0,"id":"<b64>","timestamp":N,"extensions":"<b64>","signature":"<b64>"}
+ * (signature = TLS DigitallySigned). */
+hsmca_err hsmca_ct_sct_from_json(const char *json, size_t len, hsmca_sct **out);
+/* The same JSON for an SCT (for the test log's HTTP answers, a later issue).
+ * *out is a NUL-terminated string freed with free(). */
+hsmca_err hsmca_ct_sct_to_json(const hsmca_sct *sct, char **out);
+
+/* SignedCertificateTimestampList (RFC 6962 §3.3): uint16 total length, then
+ * uint16-length-prefixed SCTs. Decoding refuses an empty list, bad lengths
+ * and trailing bytes. */
+hsmca_err hsmca_ct_sct_list_encode(hsmca_sct *const *scts, size_t n, uint8_t **out,
+                                   size_t *out_len);
+hsmca_err hsmca_ct_sct_list_decode(const uint8_t *tls, size_t len, hsmca_sct ***out,
+                                   size_t *out_n);
+void hsmca_ct_sct_list_free(hsmca_sct **scts, size_t n);
+
+/* The SCT list embedded in a final certificate (extension
+ * 1.3.6.1.4.1.11129.2.4.2, whose extnValue is an OCTET STRING holding the
+ * TLS list). HSMCA_E_NOT_FOUND when absent. */
+hsmca_err hsmca_ct_sct_list_from_cert(const X509 *cert, hsmca_sct ***out, size_t *out_n);
+
+/* ---- what a log signs for a precertificate entry ---- */
+
+/* SHA-256 of the issuer's full SubjectPublicKeyInfo DER (RFC 6962 §3.2). */
+hsmca_err hsmca_ct_issuer_key_hash(X509 *issuer, uint8_t out[32]);
+
+/* The precertificate's TBSCertificate DER without the poison extension. */
+hsmca_err hsmca_ct_precert_tbs(X509 *precert, uint8_t **out, size_t *out_len);
+
+/* The digitally-signed struct of RFC 6962 §3.2 for a precert_entry:
+ * version(0) || signature_type(0) || timestamp(8) || entry_type(1, 2 octets)
+ * || issuer_key_hash(32) || uint24 TBS length || TBS || uint16 ext length || ext.
+ * *out freed with free(). */
+hsmca_err hsmca_ct_precert_signed_data(const uint8_t issuer_key_hash[32], const uint8_t *tbs,
+                                       size_t tbs_len, uint64_t timestamp,
+                                       const uint8_t *ext, size_t ext_len, uint8_t **out,
+                                       size_t *out_len);
+
+/* ---- logs: a test-log signer and SCT verification ---- */
+
+/* log_id = SHA-256 of the key's SPKI DER. */
+hsmca_err hsmca_ct_log_id(EVP_PKEY *log_key, uint8_t out[32]);
+
+/* Sign an SCT for a precertificate entry with a test log's key (software
+ * ECDSA P-256 is what the test logs use; RSA works too). timestamp in ms. */
+hsmca_err hsmca_ct_sct_sign(EVP_PKEY *log_key, X509 *precert, X509 *issuer, uint64_t timestamp,
+                            hsmca_sct **out);
+
+/* Verify an SCT over a precertificate entry with a log's public key:
+ * log_id must match the key, the signature must verify over the signed data
+ * rebuilt from precert and issuer. HSMCA_E_VERIFY says which check failed. */
+hsmca_err hsmca_ct_sct_verify(const hsmca_sct *sct, EVP_PKEY *log_key, X509 *precert,
+                              X509 *issuer);
+
+/* A set of known logs (public keys), e.g. the test logs' keys. */
+typedef struct hsmca_ct_log {
+    char *name;
+    char *operator_name;       /* for the CT policies' operator diversity */
+    EVP_PKEY *key;
+    uint8_t log_id[32];
+} hsmca_ct_log;
+
+/* Load log public keys: each file is a PEM public key; the name is the file
+ * name without extension, the operator "unknown" unless given in a
+ * companion .operator file (one line). */
+hsmca_err hsmca_ct_logs_load(const char *const *pem_files, size_t n, hsmca_ct_log **out,
+                             size_t *out_n);
+void hsmca_ct_logs_free(hsmca_ct_log *logs, size_t n);
+/* The log with this id, or NULL. */
+const hsmca_ct_log *hsmca_ct_log_find(const hsmca_ct_log *logs, size_t n,
+                                      const uint8_t log_id[32]);
+
+/* ---- the final certificate ---- */
+
+/* Build the unsigned final certificate from a precertificate: the same TBS
+ * (version, serial, signature AlgorithmIdentifier, issuer, validity,
+ * subject, SPKI, every extension in order) with the poison extension
+ * replaced, in the same position, by the non-critical SCT list extension
+ * holding `scts` (encoded with OpenSSL's CT types). n >= 1. */
+hsmca_err hsmca_ct_final_from_precert(X509 *precert, hsmca_sct *const *scts, size_t n,
+                                      X509 **out);
+
+/* Prove that final corresponds to precert (BR 7.1.2.9; RFC 6962 §3.2; a port
+ * of Boulder's precert.Correspond): the precert has exactly one poison, the
+ * final none and at most one SCT list, and the TBS fields (version, serial,
+ * signature algorithm, issuer, validity, subject, SPKI, unique IDs) and every
+ * other extension are byte-identical and in the same order. HSMCA_E_VERIFY
+ * names the first difference. */
+hsmca_err hsmca_ct_correspond(X509 *precert, X509 *final);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,164 @@
+/* hsmca — the durable state (SQLite, WAL), in a state directory.
+ *
+ * src/store is the only module that includes <sqlite3.h> (DESIGN.md). It
+ * holds everything later OCSP and CRL answers need: issuers, serials and
+ * their life cycle, precertificates, final certificates, SCTs, revocations,
+ * CRL numbers, and an append-only event log.
+ *
+ * Every function is one transaction (BEGIN IMMEDIATE ... COMMIT, durable:
+ * synchronous=FULL in WAL mode), so a crash leaves the database at a
+ * statement boundary. The issuance discipline (DESIGN.md, issue #4):
+ *
+ *   reserve serial (commit) -> token signs precert -> record precert (commit)
+ *   -> token signs final -> record final (commit)
+ *
+ * A serial is never reused: reserving an existing (issuer, serial) fails,
+ * whatever its state. A precertificate has at most one final certificate
+ * (enforced by a UNIQUE constraint, not only by checks).
+ *
+ * One hsmca_store may be used from several threads; calls are serialised
+ * inside (SQLite in serialized mode plus a busy timeout for other processes).
+ */
+#ifndef HSMCA_STORE_H
+#define HSMCA_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hsmca/clock.h"
+#include "hsmca/err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct hsmca_store hsmca_store;
+
+#define HSMCA_STATE_ENV "HSMCA_STATE"
+#define HSMCA_STORE_DB_NAME "hsmca.db"
+#define HSMCA_STORE_SERIAL_MAX 20
+
+/* Open (creating the directory, mode 0700, and the database if needed) and
+ * migrate the schema to the current version. A database from a newer hsmca
+ * is refused (HSMCA_E_STATE) rather than downgraded. */
+hsmca_err hsmca_store_open(const char *state_dir, hsmca_store **out);
+void hsmca_store_close(hsmca_store *st);
+/* The schema version the database is at. */
+int hsmca_store_schema_version(hsmca_store *st);
+const char *hsmca_store_dir(const hsmca_store *st);
+
+/* ---- issuers ---- */
+
+/* An issuing CA registered from a ceremony's outputs. Strings may be NULL
+ * where optional. PINs are never stored: only where to read them from. */
+typedef struct hsmca_store_issuer {
+    int64_t id;                 /* set by the store */
+    char *name;                 /* unique, [A-Za-z0-9._-]+, used in URLs ({issuer}) */
+    uint8_t *cert_der;          /* the CA certificate */
+    size_t cert_len;
+    char *module;               /* PKCS#11 module path, or NULL for the default */
+    char *token_label;          /* token holding the key (label or serial) */
+    char *token_serial;
+    char *key_label;            /* key in that token (label and/or id) */
+    uint8_t *key_id;
+    size_t key_id_len;
+    char *pin_file;             /* where the user PIN comes from (or NULL) */
+    char *pin_env;
+    char *profile;              /* default leaf profile name, e.g. "tls-server" */
+    char *base_url;             /* for {base_url} in profile URLs */
+    uint8_t *ocsp_cert_der;     /* delegated OCSP responder certificate, or NULL */
+    size_t ocsp_cert_len;
+    char *ocsp_key_label;       /* its key, in the same token */
+    hsmca_time created_at;
+} hsmca_store_issuer;
+
+/* Add an issuer. HSMCA_E_EXISTS if the name or the certificate is already
+ * registered. in->id is ignored; *out_id receives the new id. */
+hsmca_err hsmca_store_issuer_add(hsmca_store *st, const hsmca_store_issuer *in, int64_t *out_id);
+/* By name; HSMCA_E_NOT_FOUND naming the known issuers. */
+hsmca_err hsmca_store_issuer_get(hsmca_store *st, const char *name, hsmca_store_issuer **out);
+hsmca_err hsmca_store_issuer_get_by_id(hsmca_store *st, int64_t id, hsmca_store_issuer **out);
+/* All issuers, by name; *out is an array of *out_n pointers, free with
+ * hsmca_store_issuers_free. */
+hsmca_err hsmca_store_issuers(hsmca_store *st, hsmca_store_issuer ***out, size_t *out_n);
+void hsmca_store_issuers_free(hsmca_store_issuer **v, size_t n);
+void hsmca_store_issuer_free(hsmca_store_issuer *is);
+
+/* ---- serials and certificates ---- */
+
+typedef enum hsmca_serial_state {
+    HSMCA_SERIAL_RESERVED = 1,  /* reserved; nothing signed was returned */
+    HSMCA_SERIAL_PRECERT,       /* precertificate issued: assigned (BR 4.9.9) */
+    HSMCA_SERIAL_FINAL          /* final certificate issued too */
+} hsmca_serial_state;
+
+const char *hsmca_store_serial_state_name(hsmca_serial_state s);
+
+/* Reserve a serial for an issuer before anything is signed. HSMCA_E_EXISTS
+ * if the issuer has ever used it (whatever its state). */
+hsmca_err hsmca_store_serial_reserve(hsmca_store *st, int64_t issuer_id, const uint8_t *serial,
+                                     size_t serial_len, hsmca_time now);
+
+/* Record the signed precertificate for a reserved serial: RESERVED ->
+ * PRECERT. HSMCA_E_STATE if the serial is not reserved (unknown, or already
+ * has a precertificate). */
+hsmca_err hsmca_store_precert_record(hsmca_store *st, int64_t issuer_id, const uint8_t *serial,
+                                     size_t serial_len, const uint8_t *der, size_t der_len,
+                                     hsmca_time not_before, hsmca_time not_after, hsmca_time now);
+
+/* One SCT as it is embedded: its TLS encoding (RFC 6962 §3.2) plus the
+ * fields the store indexes. */
+typedef struct hsmca_store_sct {
+    uint8_t log_id[32];
+    uint64_t timestamp;        /* ms since the epoch */
+    uint8_t *tls;              /* the encoded SignedCertificateTimestamp */
+    size_t tls_len;
+} hsmca_store_sct;
+
+/* Record the signed final certificate and its SCTs: PRECERT -> FINAL.
+ * HSMCA_E_EXISTS if the serial already has a final (a precert gets at most
+ * one); HSMCA_E_STATE if it has no precertificate. */
+hsmca_err hsmca_store_final_record(hsmca_store *st, int64_t issuer_id, const uint8_t *serial,
+                                   size_t serial_len, const uint8_t *der, size_t der_len,
+                                   const hsmca_store_sct *scts, size_t n_scts, hsmca_time now);
+
+typedef struct hsmca_store_cert {
+    int64_t issuer_id;
+    uint8_t serial[HSMCA_STORE_SERIAL_MAX];
+    size_t serial_len;
+    hsmca_serial_state state;
+    hsmca_time reserved_at;
+    uint8_t *precert_der;      /* NULL in state RESERVED */
+    size_t precert_len;
+    uint8_t *final_der;        /* NULL unless FINAL */
+    size_t final_len;
+    hsmca_time not_before, not_after;  /* 0 in state RESERVED */
+    hsmca_store_sct *scts;     /* of the final */
+    size_t n_scts;
+    int revoked;               /* revocation (issue #5) */
+    hsmca_time revoked_at;
+    int reason;                /* RFC 5280 code, -1 = none */
+} hsmca_store_cert;
+
+/* HSMCA_E_NOT_FOUND if the issuer never reserved this serial. */
+hsmca_err hsmca_store_cert_get(hsmca_store *st, int64_t issuer_id, const uint8_t *serial,
+                               size_t serial_len, hsmca_store_cert **out);
+void hsmca_store_cert_free(hsmca_store_cert *c);
+
+/* Counts by state, for `hsmca issuer list` and tests. */
+hsmca_err hsmca_store_count(hsmca_store *st, int64_t issuer_id, hsmca_serial_state state,
+                            size_t *out);
+
+/* ---- event log ---- */
+
+/* Append an event (kind: "reserve", "precert", "final", "refused", ...).
+ * serial may be NULL. Done inside the same transaction as the matching state
+ * change by the functions above; this one is for events without one. */
+hsmca_err hsmca_store_event(hsmca_store *st, int64_t issuer_id, const uint8_t *serial,
+                            size_t serial_len, const char *kind, const char *detail,
+                            hsmca_time now);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
