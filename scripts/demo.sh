@@ -2,8 +2,9 @@
 # The main job on the embedded default: install what is missing, build, then
 # create rehearsal SoftHSM tokens in a state directory this script owns and
 # run the rehearsal key ceremony in them (root, subordinate, OCSP responder,
-# root CRL, transcript). openssl, certtool and verify-transcript check what it
-# made.
+# root CRL, transcript), then issue a precertificate, get SCTs from two test
+# logs and issue the final certificate. openssl, certtool, verify-transcript
+# and hsmca verify (OpenSSL's CT validation) check what it made.
 #
 #   scripts/demo.sh [STATE_DIR]      default: .state/demo in the repository
 #
@@ -66,6 +67,35 @@ openssl crl -inform DER -in "$out/root.crl" -CAfile "$out/root.pem" -noout
 "$hsmca" ceremony verify-transcript "$out/transcript.log" --files "$out" --head "$head"
 
 echo
+echo "== issuance: precertificate -> SCTs from two test logs -> final certificate"
+export HSMCA_STATE=$state/ca
+iss=$state/issued
+mkdir -p "$iss"
+"$hsmca" issuer add sub --cert "$out/subordinate.pem" --token $online_tok --key hsmca-issuing-key \
+  --pin-file "$pins/$online_tok.user.pin" --base-url http://127.0.0.1:8080 \
+  --ocsp-cert "$out/ocsp-responder.pem" --ocsp-key hsmca-ocsp-key
+for l in log1 log2; do
+  "$hsmca" ctlog keygen --out-key "$iss/$l.key" --out-pub "$iss/$l.pub" --operator "demo operator $l" \
+    | sed "s/^/$l /"
+done
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$iss/leaf.key" 2>/dev/null
+openssl req -new -key "$iss/leaf.key" -subj "/CN=www.example.com" -out "$iss/leaf.csr"
+"$hsmca" issue precert --issuer sub --csr "$iss/leaf.csr" --dns www.example.com --dns example.com \
+  --out "$iss/precert.pem"
+for l in log1 log2; do
+  "$hsmca" ctlog sct --key "$iss/$l.key" --precert "$iss/precert.pem" \
+    --issuer-cert "$out/subordinate.pem" --out "$iss/$l.sct.json"
+done
+"$hsmca" issue final --issuer sub --precert "$iss/precert.pem" \
+  --sct "$iss/log1.sct.json" --sct "$iss/log2.sct.json" \
+  --log-key "$iss/log1.pub" --log-key "$iss/log2.pub" --out "$iss/final.pem"
+"$hsmca" verify --precert "$iss/precert.pem" --final "$iss/final.pem" \
+  --issuer-cert "$out/subordinate.pem" --root "$out/root.pem" \
+  --log-key "$iss/log1.pub" --log-key "$iss/log2.pub"
+openssl verify -CAfile "$out/root.pem" -untrusted "$out/subordinate.pem" "$iss/final.pem"
+"$hsmca" issuer list
+
+echo
 echo "== made in $state"
 echo "  hsm/softhsm2.conf         SoftHSM configuration (export SOFTHSM2_CONF=$state/hsm/softhsm2.conf)"
 echo "  hsm/tokens/, hsm/pins/    the two rehearsal tokens and their PINs (0600)"
@@ -74,3 +104,7 @@ echo "  ceremony/subordinate.pem  online TLS issuing CA (P-256), key in $online_
 echo "  ceremony/ocsp-responder.pem  delegated OCSP responder (P-256), key in $online_tok"
 echo "  ceremony/root.crl         the root's first CRL"
 echo "  ceremony/transcript.log   hash-chained transcript (head $head)"
+echo "  ca/hsmca.db               the store: issuer 'sub', its serials, precerts, finals, SCTs"
+echo "  issued/precert.pem        a precertificate (critical CT poison)"
+echo "  issued/final.pem          its final certificate: same serial, two embedded SCTs"
+echo "  issued/log*.pub, *.key    the two test CT logs' keys (software P-256)"

@@ -51,21 +51,27 @@ typedef struct hsmca_sct {
 void hsmca_sct_free(hsmca_sct *sct);
 
 /* One SignedCertificateTimestamp in TLS encoding, exact lengths, no
- * trailing bytes. HSMCA_E_INPUT names what is wrong. */
+ * trailing bytes. HSMCA_E_INPUT names what is wrong. A version other than
+ * v1 (0) is decoded with the v1 layout; hsmca_ct_sct_verify refuses it.
+ * *out freed with hsmca_sct_free; encode's *out with free(). */
 hsmca_err hsmca_ct_sct_decode(const uint8_t *tls, size_t len, hsmca_sct **out);
 hsmca_err hsmca_ct_sct_encode(const hsmca_sct *sct, uint8_t **out, size_t *out_len);
 
 /* An RFC 6962 §4.1 add-pre-chain / add-chain response:
  * {"sct_version":0,"id":"<b64>","timestamp":N,"extensions":"<b64>","signature":"<b64>"}
- * (signature = TLS DigitallySigned). */
+ * (signature = TLS DigitallySigned). All five members are required, with
+ * their JSON types, canonical padded base64, a 32-byte id and nothing after
+ * the DigitallySigned struct; unknown members are ignored. HSMCA_E_INPUT
+ * names the member. */
 hsmca_err hsmca_ct_sct_from_json(const char *json, size_t len, hsmca_sct **out);
 /* The same JSON for an SCT (for the test log's HTTP answers, a later issue).
  * *out is a NUL-terminated string freed with free(). */
 hsmca_err hsmca_ct_sct_to_json(const hsmca_sct *sct, char **out);
 
 /* SignedCertificateTimestampList (RFC 6962 §3.3): uint16 total length, then
- * uint16-length-prefixed SCTs. Decoding refuses an empty list, bad lengths
- * and trailing bytes. */
+ * uint16-length-prefixed SCTs. Encoding needs n >= 1 (*out freed with
+ * free()). Decoding refuses an empty list, bad lengths and trailing bytes;
+ * the array is freed with hsmca_ct_sct_list_free. */
 hsmca_err hsmca_ct_sct_list_encode(hsmca_sct *const *scts, size_t n, uint8_t **out,
                                    size_t *out_len);
 hsmca_err hsmca_ct_sct_list_decode(const uint8_t *tls, size_t len, hsmca_sct ***out,
@@ -82,7 +88,11 @@ hsmca_err hsmca_ct_sct_list_from_cert(const X509 *cert, hsmca_sct ***out, size_t
 /* SHA-256 of the issuer's full SubjectPublicKeyInfo DER (RFC 6962 §3.2). */
 hsmca_err hsmca_ct_issuer_key_hash(X509 *issuer, uint8_t out[32]);
 
-/* The precertificate's TBSCertificate DER without the poison extension. */
+/* The precertificate's TBSCertificate DER without the poison extension,
+ * cut from the DER as signed (only the lengths above the poison change; a
+ * precert whose only extension is the poison loses the extensions field).
+ * HSMCA_E_INPUT unless it has exactly one poison and no SCT list. *out
+ * freed with free(). */
 hsmca_err hsmca_ct_precert_tbs(X509 *precert, uint8_t **out, size_t *out_len);
 
 /* The digitally-signed struct of RFC 6962 §3.2 for a precert_entry:
@@ -100,13 +110,19 @@ hsmca_err hsmca_ct_precert_signed_data(const uint8_t issuer_key_hash[32], const 
 hsmca_err hsmca_ct_log_id(EVP_PKEY *log_key, uint8_t out[32]);
 
 /* Sign an SCT for a precertificate entry with a test log's key (software
- * ECDSA P-256 is what the test logs use; RSA works too). timestamp in ms. */
+ * ECDSA P-256 is what the test logs use; RSA >= 2048 works too; other keys
+ * are HSMCA_E_INPUT, RFC 6962 §2.1.4). timestamp in ms. No CtExtensions.
+ * The chain is not checked (negative fixtures sign over a wrong issuer on
+ * purpose). The signature is verified with the key before returning. */
 hsmca_err hsmca_ct_sct_sign(EVP_PKEY *log_key, X509 *precert, X509 *issuer, uint64_t timestamp,
                             hsmca_sct **out);
 
 /* Verify an SCT over a precertificate entry with a log's public key:
- * log_id must match the key, the signature must verify over the signed data
- * rebuilt from precert and issuer. HSMCA_E_VERIFY says which check failed. */
+ * version v1, log_id matching the key, hash sha256, signature algorithm
+ * matching the key type, a non-empty signature that verifies over the
+ * signed data rebuilt from precert and issuer. HSMCA_E_VERIFY says which
+ * check failed. The timestamp is not judged (a future SCT is a policy
+ * question, not a cryptographic one). */
 hsmca_err hsmca_ct_sct_verify(const hsmca_sct *sct, EVP_PKEY *log_key, X509 *precert,
                               X509 *issuer);
 
@@ -118,9 +134,11 @@ typedef struct hsmca_ct_log {
     uint8_t log_id[32];
 } hsmca_ct_log;
 
-/* Load log public keys: each file is a PEM public key; the name is the file
- * name without extension, the operator "unknown" unless given in a
- * companion .operator file (one line). */
+/* Load log public keys: each file is a PEM public key (ECDSA P-256 or RSA
+ * >= 2048); the name is the file name without extension, the operator
+ * "unknown" unless given in a companion file named FILE.operator (e.g.
+ * log1.pem.operator, one line). Two files with the same key or the same
+ * name are HSMCA_E_INPUT; a missing file HSMCA_E_NOT_FOUND. */
 hsmca_err hsmca_ct_logs_load(const char *const *pem_files, size_t n, hsmca_ct_log **out,
                              size_t *out_n);
 void hsmca_ct_logs_free(hsmca_ct_log *logs, size_t n);
@@ -134,17 +152,33 @@ const hsmca_ct_log *hsmca_ct_log_find(const hsmca_ct_log *logs, size_t n,
  * (version, serial, signature AlgorithmIdentifier, issuer, validity,
  * subject, SPKI, every extension in order) with the poison extension
  * replaced, in the same position, by the non-critical SCT list extension
- * holding `scts` (encoded with OpenSSL's CT types). n >= 1. */
+ * holding `scts` (encoded with OpenSSL's CT types). n >= 1, v1 SCTs only.
+ * The precert must be signed (it is copied with X509_dup); the copy still
+ * holds the precert's signature value until the caller signs it. */
 hsmca_err hsmca_ct_final_from_precert(X509 *precert, hsmca_sct *const *scts, size_t n,
                                       X509 **out);
 
 /* Prove that final corresponds to precert (BR 7.1.2.9; RFC 6962 §3.2; a port
- * of Boulder's precert.Correspond): the precert has exactly one poison, the
- * final none and at most one SCT list, and the TBS fields (version, serial,
- * signature algorithm, issuer, validity, subject, SPKI, unique IDs) and every
- * other extension are byte-identical and in the same order. HSMCA_E_VERIFY
- * names the first difference. */
+ * of Boulder's precert.Correspond): the precert has exactly one poison and
+ * no SCT list, the final no poison and at most one SCT list (it may have
+ * none, unlike Boulder), and the TBS fields (version, serial, signature
+ * algorithm, issuer, validity, subject, SPKI, unique IDs) and every other
+ * extension are byte-identical and in the same order, compared on the DER
+ * as signed (the final may also be the unsigned result of
+ * hsmca_ct_final_from_precert). HSMCA_E_VERIFY names the first difference
+ * ("extension 3 differs: ..." counts the precert's extensions from 1);
+ * HSMCA_E_INPUT when either is not DER. */
 hsmca_err hsmca_ct_correspond(X509 *precert, X509 *final);
+
+/* ---- OpenSSL's CT validation, as an independent oracle ---- */
+
+/* Validate the SCTs embedded in a final certificate with OpenSSL's own code
+ * (SCT_LIST_validate with a CTLOG_STORE of logs, at time now): OpenSSL
+ * rebuilds the precertificate entry from the final by itself. *valid counts
+ * the SCTs OpenSSL accepts, *total those embedded. */
+hsmca_err hsmca_ct_openssl_validate(X509 *final, X509 *issuer, const hsmca_ct_log *logs,
+                                    size_t n_logs, uint64_t now_ms, size_t *valid,
+                                    size_t *total);
 
 #ifdef __cplusplus
 }

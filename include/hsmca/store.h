@@ -6,15 +6,22 @@
  * CRL numbers, and an append-only event log.
  *
  * Every function is one transaction (BEGIN IMMEDIATE ... COMMIT, durable:
- * synchronous=FULL in WAL mode), so a crash leaves the database at a
- * statement boundary. The issuance discipline (DESIGN.md, issue #4):
+ * synchronous=FULL in WAL mode; functions that only read use a deferred
+ * BEGIN, a WAL snapshot that neither blocks writers nor waits for them), so a
+ * crash leaves the database at a transaction boundary. Layout, schema and
+ * backups: docs/store.md. The issuance discipline (DESIGN.md, issue #4):
  *
  *   reserve serial (commit) -> token signs precert -> record precert (commit)
  *   -> token signs final -> record final (commit)
  *
  * A serial is never reused: reserving an existing (issuer, serial) fails,
  * whatever its state. A precertificate has at most one final certificate
- * (enforced by a UNIQUE constraint, not only by checks).
+ * (enforced by the schema, not only by checks: the serial's primary key
+ * gives it one final column, and a trigger refuses any rewrite of it).
+ *
+ * Serials are the DER INTEGER content octets as in the certificate: 1..20
+ * octets, positive and minimal (HSMCA_E_INPUT otherwise), so that one number
+ * has one key.
  *
  * One hsmca_store may be used from several threads; calls are serialised
  * inside (SQLite in serialized mode plus a busy timeout for other processes).
@@ -40,7 +47,9 @@ typedef struct hsmca_store hsmca_store;
 
 /* Open (creating the directory, mode 0700, and the database if needed) and
  * migrate the schema to the current version. A database from a newer hsmca
- * is refused (HSMCA_E_STATE) rather than downgraded. */
+ * is refused (HSMCA_E_STATE) rather than downgraded. state_dir NULL or "":
+ * $HSMCA_STATE. Only the last component is created: a missing parent is
+ * HSMCA_E_IO. */
 hsmca_err hsmca_store_open(const char *state_dir, hsmca_store **out);
 void hsmca_store_close(hsmca_store *st);
 /* The schema version the database is at. */
@@ -73,7 +82,10 @@ typedef struct hsmca_store_issuer {
 } hsmca_store_issuer;
 
 /* Add an issuer. HSMCA_E_EXISTS if the name or the certificate is already
- * registered. in->id is ignored; *out_id receives the new id. */
+ * registered; HSMCA_E_INPUT for a bad name, no certificate, no key (label or
+ * id), or a delegated OCSP certificate without its key label (or the
+ * reverse). in->id is ignored; in->created_at 0 means now; *out_id (may be
+ * NULL) receives the new id. */
 hsmca_err hsmca_store_issuer_add(hsmca_store *st, const hsmca_store_issuer *in, int64_t *out_id);
 /* By name; HSMCA_E_NOT_FOUND naming the known issuers. */
 hsmca_err hsmca_store_issuer_get(hsmca_store *st, const char *name, hsmca_store_issuer **out);
@@ -151,7 +163,8 @@ hsmca_err hsmca_store_count(hsmca_store *st, int64_t issuer_id, hsmca_serial_sta
 
 /* ---- event log ---- */
 
-/* Append an event (kind: "reserve", "precert", "final", "refused", ...).
+/* Append an event (kind: "reserve", "precert", "final", "refused", ...:
+ * lower-case letters, digits, . _ -, at most 32). issuer_id may be 0 (none);
  * serial may be NULL. Done inside the same transaction as the matching state
  * change by the functions above; this one is for events without one. */
 hsmca_err hsmca_store_event(hsmca_store *st, int64_t issuer_id, const uint8_t *serial,

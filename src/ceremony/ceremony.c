@@ -18,6 +18,7 @@
 #include <openssl/x509v3.h>
 
 #include "ceremony_int.h"
+#include "hsmca/ca.h"
 #include "hsmca/crl.h"
 #include "hsmca/file.h"
 #include "hsmca/hsm.h"
@@ -656,8 +657,8 @@ out:
     return err;
 }
 
-/* Record lint findings in the transcript, then refuse on errors. */
-static hsmca_err record_lint(run *r, const hsmca_lint_result *res)
+/* Record lint findings in the transcript (and the progress output). */
+static void record_lint(run *r, const hsmca_lint_result *res)
 {
     hsmca_transcript_field(r->tr, "lint", "%s: %zu errors, %zu warnings, %zu skipped",
                            res->errors ? "FAILED" : "passed", res->errors, res->warnings,
@@ -673,44 +674,31 @@ static hsmca_err record_lint(run *r, const hsmca_lint_result *res)
         if (f->skipped || f->rule->level != HSMCA_LINT_NOTICE)
             progress(r, "    %s %s: %s\n", what, f->rule->id, f->message);
     }
-    return hsmca_lint_result_check(res);
 }
 
-/* BR 4.3.1.2: sign the TBS with a throwaway key of the same type, lint that
- * certificate, and only then let the token sign; the two TBS encodings
- * must be identical, so what was linted is what was signed. */
+/* BR 4.3.1.2: lint a throwaway-key signature of the TBS, record the
+ * findings, then let the token sign exactly that TBS (src/ca/sign.c). */
 static hsmca_err sign_linted(run *r, const hsmca_script_step *st, X509 *cert, X509 *issuer,
                              hsmca_profile_kind kind, hsmca_key *signer, hsmca_time now)
 {
     hsmca_err err = HSMCA_OK;
-    EVP_PKEY *throwaway = NULL;
     hsmca_lint_result *res = NULL;
-    uint8_t *tbs1 = NULL, *tbs2 = NULL;
-    size_t len1 = 0, len2 = 0;
-    hsmca_lint_input in;
+    uint8_t *tbs = NULL;
+    size_t len = 0;
+    hsmca_lint_input in = {NULL, kind, issuer, now, (const char *const *)st->skip_lints, 0};
 
-    /* The same X509 is signed twice: first by the throwaway key (linted),
-     * then by the token; X509_sign re-encodes the TBS each time. */
-    HSMCA_GUARD(hsmca_x509_throwaway_key(hsmca_hsm_key_get0_public(signer), &throwaway));
-    HSMCA_GUARD(hsmca_x509_sign(cert, throwaway, throwaway));
-    HSMCA_GUARD(hsmca_x509_tbs_der(cert, &tbs1, &len1));
-    in = (hsmca_lint_input){cert, kind, issuer, now, (const char *const *)st->skip_lints, 0};
-    HSMCA_GUARD(hsmca_lint_run(&in, &res));
-    HSMCA_GUARD(record_lint(r, res));
+    err = hsmca_ca_presign_lint(cert, hsmca_hsm_key_get0_public(signer), &in, &tbs, &len, &res);
+    if (res != NULL)
+        record_lint(r, res); /* findings are recorded whether or not they block */
+    HSMCA_GUARD(err);
     for (size_t k = 0; k < st->n_skip_lints; k++)
         hsmca_transcript_field(r->tr, "skip-lint", "%s (requested by the script)",
                                st->skip_lints[k]);
-
-    HSMCA_GUARD(hsmca_x509_sign(cert, hsmca_hsm_key_get0_signer(signer),
-                                hsmca_hsm_key_get0_public(signer)));
-    HSMCA_GUARD(hsmca_x509_tbs_der(cert, &tbs2, &len2));
-    HSMCA_ENSURE(len1 == len2 && memcmp(tbs1, tbs2, len1) == 0, HSMCA_E_INTERNAL,
-                 "the TBS the token signed differs from the TBS that was linted");
+    HSMCA_GUARD(hsmca_ca_token_sign(cert, hsmca_hsm_key_get0_signer(signer),
+                                    hsmca_hsm_key_get0_public(signer), tbs, len));
 out:
-    EVP_PKEY_free(throwaway);
     hsmca_lint_result_free(res);
-    OPENSSL_free(tbs1);
-    OPENSSL_free(tbs2);
+    OPENSSL_free(tbs);
     return err;
 }
 

@@ -31,6 +31,54 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     return CLI_USAGE;
 }
 
+const char *cli_profiles_dir(const char *opt)
+{
+    const char *env = getenv("HSMCA_PROFILES_DIR");
+
+    if (opt != NULL)
+        return opt;
+    return env != NULL && env[0] != '\0' ? env : HSMCA_PROFILES_DIR;
+}
+
+hsmca_err cli_state_dir(const cli_globals *g, const char **out)
+{
+    const char *env = getenv("HSMCA_STATE");
+
+    if (g->state != NULL && g->state[0] != '\0')
+        *out = g->state;
+    else if (env != NULL && env[0] != '\0')
+        *out = env;
+    else
+        return hsmca_err_setf(HSMCA_E_USAGE, "no state directory: pass --state DIR (before the "
+                              "command) or set HSMCA_STATE");
+    return HSMCA_OK;
+}
+
+int cli_parse(int argc, char **argv, const char *cmd, const char *usage,
+              const struct option *opts, cli_take_fn take, void *ctx, int *done)
+{
+    int c, r;
+
+    *done = 0;
+    optind = 0; /* 0, not 1: glibc then re-reads the ordering mode */
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(usage, stdout);
+            *done = 1;
+            return CLI_OK;
+        }
+        if (c == '?' || c == ':')
+            return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+        r = take != NULL ? take(ctx, c, optarg) : 0;
+        if (r < 0)
+            return CLI_USAGE;
+        if (r == 0)
+            return cli_usage_error(cmd, "option '%s' does not apply here", argv[optind - 1]);
+    }
+    return CLI_OK;
+}
+
 int cli_dispatch(const cli_globals *g, const char *prefix, const cli_command *cmds,
                  const char *help, int argc, char **argv)
 {

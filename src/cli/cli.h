@@ -14,7 +14,15 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 /* Global options, parsed before the command. */
 typedef struct cli_globals {
     const char *module;   /* --module, or NULL for $HSMCA_PKCS11_MODULE/default */
+    const char *state;    /* --state, or NULL for $HSMCA_STATE */
 } cli_globals;
+
+/* Where bare profile names are found: opt, else $HSMCA_PROFILES_DIR, else
+ * the shipped profiles/ of this build. */
+const char *cli_profiles_dir(const char *opt);
+
+/* The state directory: --state, else $HSMCA_STATE; HSMCA_E_USAGE if neither. */
+hsmca_err cli_state_dir(const cli_globals *g, const char **out);
 
 typedef int (*cli_fn)(const cli_globals *g, int argc, char **argv);
 
@@ -28,6 +36,17 @@ typedef struct cli_command {
 int cli_fail(void);
 /* Print "hsmca: <fmt>" and "Try '<cmd> --help'." to stderr; returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* One option of a command: returns 1 if taken, 0 if not this command's,
+ * -1 on a bad value (after printing the error). */
+typedef int (*cli_take_fn)(void *ctx, int opt, const char *arg);
+
+/* getopt_long over argv with opts (which should include {"help", 'h'}):
+ * -h prints usage and sets *done; unknown options are usage errors. Options
+ * may follow positional arguments, which start at optind afterwards.
+ * Returns CLI_OK or CLI_USAGE. */
+int cli_parse(int argc, char **argv, const char *cmd, const char *usage,
+              const struct option *opts, cli_take_fn take, void *ctx, int *done);
 
 /* Dispatch argv[0] among cmds; prints `help` for -h/--help/no command. */
 int cli_dispatch(const cli_globals *g, const char *prefix, const cli_command *cmds,
@@ -109,5 +128,9 @@ const char *cli_hex(const uint8_t *p, size_t n, char *buf, size_t len);
 
 int cli_cmd_hsm(const cli_globals *g, int argc, char **argv);
 int cli_cmd_ceremony(const cli_globals *g, int argc, char **argv);
+int cli_cmd_issuer(const cli_globals *g, int argc, char **argv);
+int cli_cmd_issue(const cli_globals *g, int argc, char **argv);
+int cli_cmd_ctlog(const cli_globals *g, int argc, char **argv);
+int cli_cmd_verify(const cli_globals *g, int argc, char **argv);
 
 #endif

@@ -51,15 +51,25 @@ static const char verify_help[] =
 
 enum { OPT_HSM = 0x200, OPT_OUT, OPT_PROFILES, OPT_CHECK, OPT_FILES, OPT_HEAD };
 
-static const char *profiles_dir(const char *opt)
-{
-    const char *env = getenv("HSMCA_PROFILES_DIR");
+struct run_args {
+    const char *hsm, *profiles;
+    hsmca_ceremony_opts o;
+    const char *files, *head;
+};
 
-    if (opt != NULL)
-        return opt;
-    if (env != NULL && env[0] != '\0')
-        return env;
-    return HSMCA_PROFILES_DIR;
+static int take_run(void *vctx, int opt, const char *arg)
+{
+    struct run_args *a = vctx;
+
+    switch (opt) {
+    case OPT_HSM: a->hsm = arg; return 1;
+    case OPT_OUT: a->o.output_dir = arg; return 1;
+    case OPT_PROFILES: a->profiles = arg; return 1;
+    case OPT_CHECK: a->o.check_only = 1; return 1;
+    case OPT_FILES: a->files = arg; return 1;
+    case OPT_HEAD: a->head = arg; return 1;
+    default: return 0;
+    }
 }
 
 static int cmd_run(const cli_globals *g, int argc, char **argv)
@@ -71,39 +81,27 @@ static int cmd_run(const cli_globals *g, int argc, char **argv)
         {"check", no_argument, NULL, OPT_CHECK},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    const char *cmd = "hsmca ceremony run", *hsm = NULL, *profiles = NULL;
-    hsmca_ceremony_opts o = {NULL, NULL, 0, stdout};
+    const char *cmd = "hsmca ceremony run";
+    struct run_args a = {NULL, NULL, {NULL, NULL, 0, stdout}, NULL, NULL};
     hsmca_script *script = NULL;
     char head[HSMCA_TRANSCRIPT_HASH_HEX];
-    int c, rc = CLI_OK;
+    int done, rc;
 
-    (void)g;
-    optind = 0; /* 0, not 1: glibc then re-reads the ordering mode ("+") */
-    opterr = 0;
-    /* Options may follow the file name (GNU permutation). */
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'h': fputs(run_help, stdout); return CLI_OK;
-        case OPT_HSM: hsm = optarg; break;
-        case OPT_OUT: o.output_dir = optarg; break;
-        case OPT_PROFILES: profiles = optarg; break;
-        case OPT_CHECK: o.check_only = 1; break;
-        default:
-            return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
-        }
-    }
+    rc = cli_parse(argc, argv, cmd, run_help, opts, take_run, &a, &done);
+    if (rc != CLI_OK || done)
+        return rc;
     if (optind != argc - 1)
         return cli_usage_error(cmd, "give exactly one ceremony script");
     if (g->module != NULL)
         return cli_usage_error(cmd, "--module does not apply: the script's hsm: block names "
                                "the module");
-    o.profiles_dir = profiles_dir(profiles);
-    if (hsmca_script_load(argv[optind], hsm, &script) != HSMCA_OK ||
-        hsmca_ceremony_run(script, &o, head) != HSMCA_OK) {
+    a.o.profiles_dir = cli_profiles_dir(a.profiles);
+    if (hsmca_script_load(argv[optind], a.hsm, &script) != HSMCA_OK ||
+        hsmca_ceremony_run(script, &a.o, head) != HSMCA_OK) {
         rc = cli_fail();
         goto out;
     }
-    if (!o.check_only)
+    if (!a.o.check_only)
         printf("transcript head: %s\n", head);
 out:
     hsmca_script_free(script);
@@ -117,36 +115,28 @@ static int cmd_verify(const cli_globals *g, int argc, char **argv)
         {"head", required_argument, NULL, OPT_HEAD},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    const char *cmd = "hsmca ceremony verify-transcript", *files = NULL, *want = NULL;
+    const char *cmd = "hsmca ceremony verify-transcript";
+    struct run_args a = {NULL, NULL, {NULL, NULL, 0, NULL}, NULL, NULL};
     char head[HSMCA_TRANSCRIPT_HASH_HEX];
     size_t n = 0;
-    int c;
+    int done, rc;
 
     (void)g;
-    optind = 0; /* 0, not 1: glibc then re-reads the ordering mode ("+") */
-    opterr = 0;
-    /* Options may follow the file name (GNU permutation). */
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'h': fputs(verify_help, stdout); return CLI_OK;
-        case OPT_FILES: files = optarg; break;
-        case OPT_HEAD: want = optarg; break;
-        default:
-            return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
-        }
-    }
+    rc = cli_parse(argc, argv, cmd, verify_help, opts, take_run, &a, &done);
+    if (rc != CLI_OK || done)
+        return rc;
     if (optind != argc - 1)
         return cli_usage_error(cmd, "give exactly one transcript file");
-    if (hsmca_ceremony_verify_transcript(argv[optind], files, &n, head) != HSMCA_OK)
+    if (hsmca_ceremony_verify_transcript(argv[optind], a.files, &n, head) != HSMCA_OK)
         return cli_fail();
-    if (want != NULL && strcasecmp(want, head) != 0) {
+    if (a.head != NULL && strcasecmp(a.head, head) != 0) {
         hsmca_err_setf(HSMCA_E_VERIFY, "%s: head hash is %s, not the noted %s (entries were "
                        "removed from the end, or it is another transcript)", argv[optind], head,
-                       want);
+                       a.head);
         return cli_fail();
     }
     printf("%s: %zu entries, chain intact%s\nhead: %s\n", argv[optind], n,
-           files != NULL ? ", outputs match" : "", head);
+           a.files != NULL ? ", outputs match" : "", head);
     return CLI_OK;
 }
 

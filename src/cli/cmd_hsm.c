@@ -26,8 +26,26 @@ static const char hsm_help[] =
     "\n"
     "Run 'hsmca hsm COMMAND --help' for a command's options.\n";
 
-/* Shared getopt loop: our token/key options, -h, and per-command extras. */
+/* Shared option handling: the token/key options, -h, and per-command
+ * extras; hsm commands take no positional arguments. */
 typedef int (*extra_fn)(void *ctx, int opt, const char *arg);
+
+struct hsm_opts_ctx {
+    cli_token_opts *o;
+    const char *cmd;
+    extra_fn take_extra;
+    void *ctx;
+};
+
+static int take_hsm_opt(void *vctx, int opt, const char *arg)
+{
+    struct hsm_opts_ctx *h = vctx;
+    int r = cli_token_opts_take(h->o, h->cmd, opt, arg);
+
+    if (r != 0)
+        return r;
+    return h->take_extra != NULL ? h->take_extra(h->ctx, opt, arg) : 0;
+}
 
 static int parse_opts(int argc, char **argv, const char *cmd, const char *usage,
                       const struct option *extra, extra_fn take_extra, void *ctx,
@@ -37,39 +55,18 @@ static int parse_opts(int argc, char **argv, const char *cmd, const char *usage,
     size_t n = 0;
     const struct option common[] = {CLI_TOKEN_LONGOPTS, CLI_KEY_LONGOPTS,
                                     {"help", no_argument, NULL, 'h'}};
-    int c, r;
+    struct hsm_opts_ctx h = {o, cmd, take_extra, ctx};
+    int rc;
 
-    *done = 0;
     for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++)
         opts[n++] = common[i];
     for (size_t i = 0; extra != NULL && extra[i].name != NULL && n < 31; i++)
         opts[n++] = extra[i];
     memset(&opts[n], 0, sizeof(opts[n]));
-
-    optind = 0; /* 0, not 1: glibc then re-reads the ordering mode ("+") */
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(usage, stdout);
-            *done = 1;
-            return CLI_OK;
-        }
-        if (c == '?' || c == ':')
-            return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
-        r = cli_token_opts_take(o, cmd, c, optarg);
-        if (r < 0)
-            return CLI_USAGE;
-        if (r == 1)
-            continue;
-        r = take_extra != NULL ? take_extra(ctx, c, optarg) : 0;
-        if (r < 0)
-            return CLI_USAGE;
-        if (r == 0)
-            return cli_usage_error(cmd, "option '%s' does not apply here", argv[optind - 1]);
-    }
-    if (optind < argc)
+    rc = cli_parse(argc, argv, cmd, usage, opts, take_hsm_opt, &h, done);
+    if (rc == CLI_OK && !*done && optind < argc)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    return CLI_OK;
+    return rc;
 }
 
 /* ---- tokens ---- */

@@ -18,10 +18,16 @@ static const char main_help[] =
     "  hsm          PKCS#11 tokens and keys (tokens, init-token, keys, keygen,\n"
     "               pubkey, sign)\n"
     "  ceremony     key ceremonies (run, verify-transcript)\n"
+    "  issuer       issuing CAs registered in the state directory (add, list)\n"
+    "  issue        precertificates and final certificates (precert, final)\n"
+    "  ctlog        test CT log keys and SCTs (keygen, sct)\n"
+    "  verify       check a precertificate/final pair, its chain and SCTs\n"
     "\n"
     "Global options:\n"
     "  --module PATH   PKCS#11 module (default: $HSMCA_PKCS11_MODULE, else\n"
     "                  /usr/lib/softhsm/libsofthsm2.so)\n"
+    "  --state DIR     the state directory (SQLite store, issuers); also\n"
+    "                  $HSMCA_STATE\n"
     "  --now TIME      fix the clock to an RFC 3339 time, e.g.\n"
     "                  2026-11-28T12:00:00Z (default: $HSMCA_NOW, else now)\n"
     "  --log LEVEL     error, warn (default), info or debug; also $HSMCA_LOG\n"
@@ -35,6 +41,7 @@ int main(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"module", required_argument, NULL, 'm'},
+        {"state", required_argument, NULL, 's'},
         {"now", required_argument, NULL, 'n'},
         {"log", required_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
@@ -43,8 +50,12 @@ int main(int argc, char **argv)
     static const cli_command cmds[] = {
         {"hsm", cli_cmd_hsm, "PKCS#11 tokens and keys"},
         {"ceremony", cli_cmd_ceremony, "key ceremonies"},
+        {"issuer", cli_cmd_issuer, "issuing CAs in the store"},
+        {"issue", cli_cmd_issue, "precertificates and final certificates"},
+        {"ctlog", cli_cmd_ctlog, "test CT log keys and SCTs"},
+        {"verify", cli_cmd_verify, "check a precertificate/final pair"},
         {NULL, NULL, NULL}};
-    cli_globals g = {NULL};
+    cli_globals g = {NULL, NULL};
     int c, level;
 
     /* PINs pass through this process: no core files, no ptrace. */
@@ -55,6 +66,9 @@ int main(int argc, char **argv)
         switch (c) {
         case 'm':
             g.module = optarg;
+            break;
+        case 's':
+            g.state = optarg;
             break;
         case 'n':
             if (hsmca_clock_set(optarg) != HSMCA_OK) {

@@ -157,6 +157,22 @@ int hsmca_lint_ec_curve_nid(EVP_PKEY *key);
 /* 1 if s is a URI with the http scheme (BR 7.1.2.10.3, 7.1.2.11.2). */
 int hsmca_lint_is_http_uri(const ASN1_STRING *s);
 
+/* keyUsage (rules_ca.c): the bits as a mask (bit n = RFC 5280 §4.2.1.3
+ * KeyUsage bit n), or -1 if malformed or with bits past decipherOnly; and
+ * "digitalSignature, keyCertSign" for a mask. */
+long hsmca_lint_ku_mask(const lint_ext *e);
+const char *hsmca_lint_ku_text(long mask, char *buf, size_t len);
+
+/* BR 7.1.6.1 reserved certificate policy identifiers (rules_ca.c). */
+enum lint_policy_type {
+    LINT_POLICY_NONE = 0,  /* not a reserved identifier */
+    LINT_POLICY_DV,        /* 2.23.140.1.2.1 domain-validated */
+    LINT_POLICY_OV,        /* 2.23.140.1.2.2 organization-validated */
+    LINT_POLICY_IV,        /* 2.23.140.1.2.3 individual-validated */
+    LINT_POLICY_EV         /* 2.23.140.1.1 extended-validation */
+};
+int hsmca_lint_reserved_policy(const ASN1_OBJECT *oid);
+
 /* ---- the table ---- */
 
 typedef hsmca_err lint_check_fn(lint_ctx *c);

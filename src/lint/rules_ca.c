@@ -149,9 +149,7 @@ static const char *const ku_names[] = {
     "decipherOnly",
 };
 
-/* The keyUsage bits as a mask (bit n = KeyUsage bit n), or -1 if malformed
- * or with bits past decipherOnly. */
-static long ku_mask(const lint_ext *e)
+long hsmca_lint_ku_mask(const lint_ext *e)
 {
     ASN1_BIT_STRING *ku = hsmca_lint_ext_decode(e, ASN1_ITEM_rptr(ASN1_BIT_STRING));
     long mask = 0;
@@ -171,8 +169,7 @@ static long ku_mask(const lint_ext *e)
     return mask;
 }
 
-/* "a, b and c" of the bits in mask. */
-static const char *ku_text(long mask, char *buf, size_t len)
+const char *hsmca_lint_ku_text(long mask, char *buf, size_t len)
 {
     size_t o = 0;
 
@@ -201,23 +198,24 @@ hsmca_err hsmca_lint_check_ku_bits(lint_ctx *c)
 
     if (e == NULL)
         return HSMCA_OK;
-    mask = ku_mask(e);
+    mask = hsmca_lint_ku_mask(e);
     if (mask < 0)
         return hsmca_lint_report(c, "keyUsage is malformed");
     if ((mask & need) != need)
         HSMCA_GUARD(hsmca_lint_report(c, "keyUsage lacks %s",
-                                      ku_text(need & ~mask, buf, sizeof buf)));
+                                      hsmca_lint_ku_text(need & ~mask, buf, sizeof buf)));
     if (mask & ~(need | may))
-        HSMCA_GUARD(hsmca_lint_report(c, "keyUsage has %s",
-                                      ku_text(mask & ~(need | may), buf, sizeof buf)));
+        HSMCA_GUARD(hsmca_lint_report(
+            c, "keyUsage has %s", hsmca_lint_ku_text(mask & ~(need | may), buf, sizeof buf)));
 out:
     return err;
 }
 
 /* ---- certificate policies of a subordinate CA (BR 7.1.2.10.5) ---- */
 
-/* BR 7.1.6.1 reserved policy identifiers. */
-static int reserved_policy(const ASN1_OBJECT *oid)
+/* BR 7.1.6.1 reserved policy identifiers, in the order of
+ * lint_policy_type. */
+int hsmca_lint_reserved_policy(const ASN1_OBJECT *oid)
 {
     static const char *const reserved[] = {
         "2.23.140.1.2.1", "2.23.140.1.2.2", "2.23.140.1.2.3", "2.23.140.1.1",
@@ -225,11 +223,11 @@ static int reserved_policy(const ASN1_OBJECT *oid)
     char buf[80];
 
     if (OBJ_obj2txt(buf, sizeof buf, oid, 1) <= 0)
-        return 0;
+        return LINT_POLICY_NONE;
     for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
         if (strcmp(buf, reserved[i]) == 0)
-            return 1;
-    return 0;
+            return (int)i + LINT_POLICY_DV;
+    return LINT_POLICY_NONE;
 }
 
 static CERTIFICATEPOLICIES *decode_cp(lint_ctx *c, const lint_ext **out_e)
@@ -267,7 +265,7 @@ hsmca_err hsmca_lint_check_cp_policy_ids(lint_ctx *c)
         const POLICYINFO *pi = sk_POLICYINFO_value(cp, i);
 
         any += OBJ_obj2nid(pi->policyid) == NID_any_policy;
-        reserved += reserved_policy(pi->policyid);
+        reserved += hsmca_lint_reserved_policy(pi->policyid) != LINT_POLICY_NONE;
         for (int j = 0; j < i; j++) {
             if (OBJ_cmp(sk_POLICYINFO_value(cp, j)->policyid, pi->policyid) == 0) {
                 char buf[80];
@@ -300,11 +298,13 @@ hsmca_err hsmca_lint_check_cp_reserved_first(lint_ctx *c)
     if (cp == NULL)
         return HSMCA_OK; /* absent or malformed: the rules above */
     for (int i = 0; i < sk_POLICYINFO_num(cp); i++) {
-        reserved += reserved_policy(sk_POLICYINFO_value(cp, i)->policyid);
+        reserved += hsmca_lint_reserved_policy(sk_POLICYINFO_value(cp, i)->policyid) !=
+                    LINT_POLICY_NONE;
         any += OBJ_obj2nid(sk_POLICYINFO_value(cp, i)->policyid) == NID_any_policy;
     }
     /* With anyPolicy the order is moot: cabf.ca.cp_policy_ids judges it. */
-    if (reserved > 0 && any == 0 && !reserved_policy(sk_POLICYINFO_value(cp, 0)->policyid))
+    if (reserved > 0 && any == 0 &&
+        hsmca_lint_reserved_policy(sk_POLICYINFO_value(cp, 0)->policyid) == LINT_POLICY_NONE)
         err = hsmca_lint_report(c, "the first policy is not a reserved policy identifier");
     CERTIFICATEPOLICIES_free(cp);
     return err;

@@ -937,10 +937,13 @@ out:
 /* cabf.common.unexpected_extension: each BR profile ends with "Any other
  * extension: NOT RECOMMENDED". The allow-lists name every extension the
  * profile lists, including those another rule judges (EKU on a root: MUST
- * NOT, cabf.root.eku_present), so each problem is reported once. */
+ * NOT, cabf.root.eku_present; SKI on a leaf: cabf.leaf.ski.present), so each
+ * problem is reported once. The CT poison and SCT list are judged for every
+ * kind by the rfc6962.* rules (rules_leaf.c), so they are never reported
+ * here. */
 hsmca_err hsmca_lint_check_unexpected_ext(lint_ctx *c)
 {
-    enum { MAX_ALLOWED = 12 };
+    enum { MAX_ALLOWED = 16 };
     static const struct {
         hsmca_profile_kind kind;
         const char *source;
@@ -963,7 +966,15 @@ hsmca_err hsmca_lint_check_unexpected_ext(lint_ctx *c)
           NID_key_usage, NID_basic_constraints, NID_subject_key_identifier, NID_info_access,
           NID_certificate_policies, NID_crl_distribution_points, NID_subject_alt_name,
           NID_name_constraints}},
-        /* tls-server (BR 7.1.2.7.6): added with the leaf rules. */
+        /* Both the precertificate (poison) and the final (SCT list):
+         * rfc6962.* tell which one belongs; noRevAvail is judged by
+         * cabf.leaf.no_rev_avail.*, nameConstraints by
+         * cabf.leaf.name_constraints.present. */
+        {HSMCA_PROFILE_TLS_SERVER, "BR 7.1.2.7.6",
+         {NID_info_access, NID_authority_key_identifier, NID_certificate_policies,
+          NID_ext_key_usage, NID_subject_alt_name, NID_name_constraints, NID_key_usage,
+          NID_basic_constraints, NID_crl_distribution_points, NID_ct_precert_scts,
+          NID_subject_key_identifier, NID_ct_precert_poison, NID_no_rev_avail}},
     };
     hsmca_err err = HSMCA_OK;
     char buf[64];
@@ -975,6 +986,9 @@ hsmca_err hsmca_lint_check_unexpected_ext(lint_ctx *c)
             const lint_ext *e = &c->lc.exts[i];
             int listed = 0;
 
+            /* rfc6962.cert.poison, rfc6962.cert.sct_list */
+            if (e->nid == NID_ct_precert_poison || e->nid == NID_ct_precert_scts)
+                continue;
             for (size_t k = 0; k < MAX_ALLOWED && profiles[p].nids[k] != 0; k++)
                 listed |= e->nid == profiles[p].nids[k];
             if (!listed)

@@ -1,0 +1,406 @@
+/* hsmca issue — precertificates and final certificates. */
+#include <ctype.h>
+#include <dirent.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "cli.h"
+#include "hsmca/ca.h"
+#include "hsmca/file.h"
+#include "hsmca/secret.h"
+#include "hsmca/x509.h"
+
+#define MAX_NAMES 100
+#define MAX_SCTS 16
+#define MAX_LOGS 64
+
+static const char issue_help[] =
+    "Usage: hsmca [--state DIR] issue COMMAND [OPTIONS]\n"
+    "\n"
+    "Commands:\n"
+    "  precert      issue a precertificate (RFC 6962 §3.1) from a CSR or public key\n"
+    "  final        issue the final certificate for a precertificate, with its SCTs\n"
+    "\n"
+    "docs/issuance.md walks through the whole flow.\n";
+
+static const char precert_help[] =
+    "Usage: hsmca [--state DIR] issue precert --issuer NAME (--csr FILE | --pubkey FILE)\n"
+    "           (--dns NAME | --ip ADDR)... [--profile NAME] [--out FILE]\n"
+    "\n"
+    "Issue a precertificate: the TBS is built from the profile with a fresh\n"
+    "serial (16 bytes from the token's RNG) and the critical CT poison, linted\n"
+    "(signed first by a throwaway key), and only then is the serial reserved in\n"
+    "the store and the TBS signed by the token. A refused request uses no serial.\n"
+    "\n"
+    "  --issuer NAME        a registered issuer (hsmca issuer list)\n"
+    "  --csr FILE           a PKCS#10 request (PEM or DER); its signature must\n"
+    "                       verify. Only its key is used: names come from --dns/--ip\n"
+    "  --pubkey FILE        or a public key (PEM or DER SubjectPublicKeyInfo)\n"
+    "  --dns NAME           a DNS name for the SAN (repeatable)\n"
+    "  --ip ADDR            an IPv4 or IPv6 address for the SAN (repeatable)\n"
+    "  --profile NAME       leaf profile (default: the issuer's, else tls-server)\n"
+    "  --profiles DIR       where profile names are found\n"
+    "  --skip-lint ID       allow a lint finding on purpose (negative tests)\n"
+    "  --out FILE           write the precertificate (PEM) here; never overwritten.\n"
+    "                       Default: stdout\n"
+    "  --pin-file FILE      the token PIN, instead of the issuer's configured source\n"
+    "\n"
+    "Prints 'serial: HEX' (to stderr when the certificate goes to stdout).\n";
+
+static const char final_help[] =
+    "Usage: hsmca [--state DIR] issue final --issuer NAME (--serial HEX | --precert FILE)\n"
+    "           --sct FILE... [--log-key FILE...] [--out FILE]\n"
+    "\n"
+    "Issue the final certificate for a stored precertificate: every SCT must\n"
+    "verify against a known log key over this precertificate; the final TBS is\n"
+    "the precertificate's with the poison replaced by the SCT list, proven to\n"
+    "correspond byte for byte (BR 7.1.2.9, RFC 6962 §3.2), linted, and signed\n"
+    "by the token. A precertificate gets at most one final certificate.\n"
+    "\n"
+    "  --serial HEX         the precertificate's serial\n"
+    "  --precert FILE       or the precertificate itself (must match the stored one)\n"
+    "  --sct FILE           an SCT: an RFC 6962 add-pre-chain JSON response or a\n"
+    "                       TLS-encoded SignedCertificateTimestamp (repeatable; embedded\n"
+    "                       in this order)\n"
+    "  --log-key FILE       a CT log's public key (PEM; repeatable). Default: every\n"
+    "                       STATE/ct-logs/*.pem\n"
+    "  --out FILE           write the final certificate (PEM); default stdout\n"
+    "  --pin-file FILE      the token PIN, instead of the issuer's configured source\n";
+
+enum {
+    OPT_ISSUER = 0x300, OPT_CSR, OPT_PUBKEY, OPT_DNS, OPT_IP, OPT_PROFILE, OPT_PROFILES,
+    OPT_SKIP, OPT_OUT, OPT_PIN_FILE_X, OPT_SERIAL, OPT_PRECERT, OPT_SCT, OPT_LOG_KEY
+};
+
+struct issue_args {
+    const char *issuer, *csr, *pubkey, *profile, *profiles, *out, *pin_file, *serial, *precert;
+    const char *dns[MAX_NAMES + 1], *ips[MAX_NAMES + 1], *skip[MAX_NAMES + 1];
+    const char *scts[MAX_SCTS + 1], *log_keys[MAX_LOGS + 1];
+    size_t n_dns, n_ips, n_skip, n_scts, n_log_keys;
+};
+
+static int push(const char **v, size_t *n, size_t max, const char *arg, const char *what)
+{
+    if (*n >= max) {
+        fprintf(stderr, "hsmca: at most %zu %s\n", max, what);
+        return -1;
+    }
+    v[(*n)++] = arg;
+    v[*n] = NULL;
+    return 1;
+}
+
+static int take_issue(void *vctx, int opt, const char *arg)
+{
+    struct issue_args *a = vctx;
+
+    switch (opt) {
+    case OPT_ISSUER: a->issuer = arg; return 1;
+    case OPT_CSR: a->csr = arg; return 1;
+    case OPT_PUBKEY: a->pubkey = arg; return 1;
+    case OPT_DNS: return push(a->dns, &a->n_dns, MAX_NAMES, arg, "--dns names");
+    case OPT_IP: return push(a->ips, &a->n_ips, MAX_NAMES, arg, "--ip addresses");
+    case OPT_SKIP: return push(a->skip, &a->n_skip, MAX_NAMES, arg, "--skip-lint ids");
+    case OPT_PROFILE: a->profile = arg; return 1;
+    case OPT_PROFILES: a->profiles = arg; return 1;
+    case OPT_OUT: a->out = arg; return 1;
+    case OPT_PIN_FILE_X: a->pin_file = arg; return 1;
+    case OPT_SERIAL: a->serial = arg; return 1;
+    case OPT_PRECERT: a->precert = arg; return 1;
+    case OPT_SCT: return push(a->scts, &a->n_scts, MAX_SCTS, arg, "--sct files");
+    case OPT_LOG_KEY: return push(a->log_keys, &a->n_log_keys, MAX_LOGS, arg, "--log-key files");
+    default: return 0;
+    }
+}
+
+/* Store, HSM (the issuer's module) and the issuer, logged in. */
+static hsmca_err open_ca(const cli_globals *g, const struct issue_args *a, hsmca_store **st,
+                         hsmca_hsm **hsm, hsmca_ca **ca)
+{
+    hsmca_err err = HSMCA_OK;
+    const char *state;
+    hsmca_store_issuer *is = NULL;
+    hsmca_secret *pin = NULL;
+
+    HSMCA_ENSURE(a->issuer != NULL, HSMCA_E_USAGE, "--issuer NAME is required");
+    HSMCA_GUARD(cli_state_dir(g, &state));
+    HSMCA_GUARD(hsmca_store_open(state, st));
+    HSMCA_GUARD(hsmca_store_issuer_get(*st, a->issuer, &is));
+    HSMCA_GUARD(hsmca_hsm_open(g->module != NULL ? g->module : is->module, hsm));
+    if (a->pin_file != NULL) {
+        hsmca_pin_source src = {a->pin_file, NULL, 0, "user PIN"};
+        HSMCA_GUARD(hsmca_secret_read_pin(&src, &pin));
+    }
+    HSMCA_GUARD(hsmca_ca_open(*st, *hsm, a->issuer, pin, ca));
+out:
+    hsmca_secret_free(pin);
+    hsmca_store_issuer_free(is);
+    return err;
+}
+
+/* Write a certificate as PEM to a new file, or to stdout. */
+static hsmca_err write_cert(X509 *cert, const char *out)
+{
+    hsmca_err err = HSMCA_OK;
+    char *pem = NULL;
+    size_t len = 0;
+
+    HSMCA_GUARD(hsmca_x509_to_pem(cert, &pem, &len));
+    if (out == NULL || strcmp(out, "-") == 0)
+        HSMCA_ENSURE(fwrite(pem, 1, len, stdout) == len, HSMCA_E_IO, "cannot write to stdout");
+    else
+        HSMCA_GUARD(hsmca_file_write_new(out, pem, len, 0644));
+out:
+    OPENSSL_free(pem);
+    return err;
+}
+
+static void print_serial(const char *out, const uint8_t *serial, size_t n)
+{
+    FILE *f = out == NULL || strcmp(out, "-") == 0 ? stderr : stdout;
+
+    fprintf(f, "serial: ");
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%02x", serial[i]);
+    fprintf(f, "\n");
+}
+
+static hsmca_err read_key(const char *path, int csr, EVP_PKEY **out)
+{
+    hsmca_err err = HSMCA_OK;
+    uint8_t *data = NULL;
+    size_t len = 0;
+
+    HSMCA_GUARD(hsmca_file_read(path, 1024 * 1024, &data, &len));
+    err = csr ? hsmca_x509_csr_key_from_bytes(data, len, out)
+              : hsmca_x509_pubkey_from_bytes(data, len, out);
+    if (err != HSMCA_OK)
+        hsmca_err_context("%s", path);
+out:
+    free(data);
+    return err;
+}
+
+static hsmca_err do_precert(const cli_globals *g, struct issue_args *a)
+{
+    hsmca_err err = HSMCA_OK;
+    hsmca_store *st = NULL;
+    hsmca_hsm *hsm = NULL;
+    hsmca_ca *ca = NULL;
+    EVP_PKEY *key = NULL;
+    X509 *cert = NULL;
+    uint8_t serial[HSMCA_STORE_SERIAL_MAX];
+    size_t serial_len = 0;
+    hsmca_ca_request req;
+
+    HSMCA_ENSURE((a->csr == NULL) != (a->pubkey == NULL), HSMCA_E_USAGE,
+                 "give exactly one of --csr FILE and --pubkey FILE");
+    if (a->out != NULL && strcmp(a->out, "-") != 0)
+        HSMCA_GUARD(hsmca_file_check_new(a->out));
+    HSMCA_GUARD(read_key(a->csr != NULL ? a->csr : a->pubkey, a->csr != NULL, &key));
+    HSMCA_GUARD(open_ca(g, a, &st, &hsm, &ca));
+    req = (hsmca_ca_request){key, a->dns, a->n_dns, a->ips, a->n_ips, a->profile,
+                             cli_profiles_dir(a->profiles), a->n_skip ? a->skip : NULL};
+    HSMCA_GUARD(hsmca_ca_issue_precert(ca, &req, &cert, serial, &serial_len));
+    HSMCA_GUARD(write_cert(cert, a->out));
+    print_serial(a->out, serial, serial_len);
+out:
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    hsmca_ca_free(ca);
+    hsmca_hsm_free(hsm);
+    hsmca_store_close(st);
+    return err;
+}
+
+/* An SCT file: JSON (an add-pre-chain response) or a TLS-encoded SCT. */
+static hsmca_err read_sct(const char *path, hsmca_sct **out)
+{
+    hsmca_err err = HSMCA_OK;
+    uint8_t *data = NULL;
+    size_t len = 0, i = 0;
+
+    HSMCA_GUARD(hsmca_file_read(path, 64 * 1024, &data, &len));
+    while (i < len && isspace(data[i]))
+        i++;
+    err = i < len && data[i] == '{' ? hsmca_ct_sct_from_json((const char *)data, len, out)
+                                   : hsmca_ct_sct_decode(data, len, out);
+    if (err != HSMCA_OK)
+        hsmca_err_context("%s", path);
+out:
+    free(data);
+    return err;
+}
+
+/* The log keys: --log-key files, else the .pem files in STATE/ct-logs. */
+static hsmca_err load_logs(const cli_globals *g, struct issue_args *a, hsmca_ct_log **logs,
+                           size_t *n)
+{
+    hsmca_err err = HSMCA_OK;
+    const char *state;
+    char dir[PATH_MAX], *paths[MAX_LOGS];
+    size_t np = 0;
+    DIR *d = NULL;
+    struct dirent *e;
+
+    if (a->n_log_keys > 0)
+        return hsmca_ct_logs_load(a->log_keys, a->n_log_keys, logs, n);
+    HSMCA_GUARD(cli_state_dir(g, &state));
+    snprintf(dir, sizeof(dir), "%s/ct-logs", state);
+    d = opendir(dir);
+    HSMCA_ENSURE(d != NULL, HSMCA_E_USAGE, "no CT log keys: pass --log-key FILE, or put the "
+                 "logs' PEM public keys in %s", dir);
+    while ((e = readdir(d)) != NULL && np < MAX_LOGS) {
+        size_t l = strlen(e->d_name);
+        if (l > 4 && strcmp(e->d_name + l - 4, ".pem") == 0) {
+            paths[np] = malloc(strlen(dir) + l + 2);
+            HSMCA_ALLOC(paths[np]);
+            sprintf(paths[np], "%s/%s", dir, e->d_name);
+            np++;
+        }
+    }
+    HSMCA_ENSURE(np > 0, HSMCA_E_USAGE, "no CT log keys in %s (*.pem); pass --log-key FILE", dir);
+    HSMCA_GUARD(hsmca_ct_logs_load((const char *const *)paths, np, logs, n));
+out:
+    for (size_t i = 0; i < np; i++)
+        free(paths[i]);
+    if (d != NULL)
+        closedir(d);
+    return err;
+}
+
+static hsmca_err parse_serial(const char *hex, uint8_t *out, size_t *out_len)
+{
+    size_t n = strlen(hex);
+
+    if (n >= 2 && hex[0] == '0' && (hex[1] == 'x' || hex[1] == 'X')) {
+        hex += 2;
+        n -= 2;
+    }
+    if (n == 0 || n % 2 != 0 || n / 2 > HSMCA_STORE_SERIAL_MAX)
+        return hsmca_err_setf(HSMCA_E_USAGE, "--serial '%s' is not an even number of hex digits "
+                              "(1 to %d bytes)", hex, HSMCA_STORE_SERIAL_MAX);
+    for (size_t i = 0; i < n; i += 2) {
+        unsigned v;
+        if (!isxdigit((unsigned char)hex[i]) || !isxdigit((unsigned char)hex[i + 1]) ||
+            sscanf(hex + i, "%2x", &v) != 1)
+            return hsmca_err_setf(HSMCA_E_USAGE, "--serial '%s' is not hex", hex);
+        out[i / 2] = (uint8_t)v;
+    }
+    *out_len = n / 2;
+    return HSMCA_OK;
+}
+
+static hsmca_err do_final(const cli_globals *g, struct issue_args *a)
+{
+    hsmca_err err = HSMCA_OK;
+    hsmca_store *st = NULL;
+    hsmca_hsm *hsm = NULL;
+    hsmca_ca *ca = NULL;
+    hsmca_sct *scts[MAX_SCTS];
+    hsmca_ct_log *logs = NULL;
+    size_t n_logs = 0, n_scts = 0;
+    X509 *precert = NULL, *final = NULL;
+    uint8_t serial[HSMCA_STORE_SERIAL_MAX], *data = NULL;
+    size_t serial_len = 0, len = 0;
+
+    HSMCA_ENSURE((a->serial == NULL) != (a->precert == NULL), HSMCA_E_USAGE,
+                 "give exactly one of --serial HEX and --precert FILE");
+    HSMCA_ENSURE(a->n_scts > 0, HSMCA_E_USAGE, "at least one --sct FILE is required");
+    if (a->out != NULL && strcmp(a->out, "-") != 0)
+        HSMCA_GUARD(hsmca_file_check_new(a->out));
+    if (a->serial != NULL)
+        HSMCA_GUARD(parse_serial(a->serial, serial, &serial_len));
+    for (; n_scts < a->n_scts; n_scts++)
+        HSMCA_GUARD(read_sct(a->scts[n_scts], &scts[n_scts]));
+    HSMCA_GUARD(load_logs(g, a, &logs, &n_logs));
+    HSMCA_GUARD(open_ca(g, a, &st, &hsm, &ca));
+    if (a->precert != NULL) {
+        HSMCA_GUARD(hsmca_file_read(a->precert, 1024 * 1024, &data, &len));
+        HSMCA_GUARD(hsmca_x509_from_bytes(data, len, &precert));
+        HSMCA_GUARD(hsmca_ca_find_precert(ca, precert, serial, &serial_len));
+    }
+    HSMCA_GUARD(hsmca_ca_issue_final(ca, serial, serial_len, scts, n_scts, logs, n_logs, &final));
+    HSMCA_GUARD(write_cert(final, a->out));
+    print_serial(a->out, serial, serial_len);
+out:
+    for (size_t i = 0; i < n_scts; i++)
+        hsmca_sct_free(scts[i]);
+    hsmca_ct_logs_free(logs, n_logs);
+    free(data);
+    X509_free(precert);
+    X509_free(final);
+    hsmca_ca_free(ca);
+    hsmca_hsm_free(hsm);
+    hsmca_store_close(st);
+    return err;
+}
+
+static int run_issue(const cli_globals *g, int argc, char **argv, int final)
+{
+    static const struct option opts[] = {
+        {"issuer", required_argument, NULL, OPT_ISSUER},
+        {"csr", required_argument, NULL, OPT_CSR},
+        {"pubkey", required_argument, NULL, OPT_PUBKEY},
+        {"dns", required_argument, NULL, OPT_DNS},
+        {"ip", required_argument, NULL, OPT_IP},
+        {"profile", required_argument, NULL, OPT_PROFILE},
+        {"profiles", required_argument, NULL, OPT_PROFILES},
+        {"skip-lint", required_argument, NULL, OPT_SKIP},
+        {"out", required_argument, NULL, OPT_OUT},
+        {"pin-file", required_argument, NULL, OPT_PIN_FILE_X},
+        {"serial", required_argument, NULL, OPT_SERIAL},
+        {"precert", required_argument, NULL, OPT_PRECERT},
+        {"sct", required_argument, NULL, OPT_SCT},
+        {"log-key", required_argument, NULL, OPT_LOG_KEY},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *cmd = final ? "hsmca issue final" : "hsmca issue precert";
+    struct issue_args *a = calloc(1, sizeof(*a));
+    int done = 0, rc;
+
+    if (a == NULL)
+        return CLI_FAIL;
+    rc = cli_parse(argc, argv, cmd, final ? final_help : precert_help, opts, take_issue, a, &done);
+    if (rc != CLI_OK || done)
+        goto out;
+    if (optind != argc) {
+        rc = cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+        goto out;
+    }
+    /* Options of the other subcommand are mistakes, not silently ignored. */
+    if (final ? (a->csr || a->pubkey || a->n_dns || a->n_ips || a->profile || a->n_skip)
+              : (a->serial || a->precert || a->n_scts || a->n_log_keys)) {
+        rc = cli_usage_error(cmd, "an option of 'issue %s' was given to 'issue %s'",
+                             final ? "precert" : "final", final ? "final" : "precert");
+        goto out;
+    }
+    if ((final ? do_final(g, a) : do_precert(g, a)) != HSMCA_OK)
+        rc = cli_fail();
+out:
+    free(a);
+    return rc;
+}
+
+static int cmd_precert(const cli_globals *g, int argc, char **argv)
+{
+    return run_issue(g, argc, argv, 0);
+}
+
+static int cmd_final(const cli_globals *g, int argc, char **argv)
+{
+    return run_issue(g, argc, argv, 1);
+}
+
+int cli_cmd_issue(const cli_globals *g, int argc, char **argv)
+{
+    static const cli_command cmds[] = {
+        {"precert", cmd_precert, "issue a precertificate"},
+        {"final", cmd_final, "issue a final certificate"},
+        {NULL, NULL, NULL}};
+
+    return cli_dispatch(g, "hsmca issue", cmds, issue_help, argc - 1, argv + 1);
+}

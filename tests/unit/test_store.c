@@ -1,0 +1,1450 @@
+/* Unit tests: the store (src/store, include/hsmca/store.h).
+ *
+ * Each test gets a fresh state directory. The tests look at the database
+ * file with their own SQLite connection (the "raw" helpers below), so what
+ * they check is what is on disk, not what the store says about itself: the
+ * journal mode, the schema version, the rows, and the schema's own rules.
+ * Tests that fork close every connection first: an SQLite connection must
+ * not cross a fork (https://sqlite.org/howtocorrupt.html §2.6).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "hsmca/err.h"
+#include "hsmca/log.h"
+#include "hsmca/store.h"
+#include "support.h"
+
+#define T0 1795867200 /* 2026-11-28T12:00:00Z */
+#define DAY 86400
+
+struct fixture {
+    char tmp[256];
+    char state[300];
+    char db[400];
+    hsmca_store *st;
+    int64_t sub; /* the issuer "sub" */
+};
+
+/* ---- helpers ---- */
+
+static int64_t add_issuer(hsmca_store *st, const char *name, uint8_t tag)
+{
+    uint8_t cert[48], key_id[4] = {1, 2, 3, tag};
+    char nm[65], label[32], module[] = "/usr/lib/softhsm/libsofthsm2.so";
+    hsmca_store_issuer in = {0};
+    int64_t id = -1;
+
+    memset(cert, tag, sizeof cert);
+    cert[0] = 0x30;
+    snprintf(nm, sizeof nm, "%s", name);
+    snprintf(label, sizeof label, "%s-key", name);
+    in.name = nm;
+    in.cert_der = cert;
+    in.cert_len = sizeof cert;
+    in.module = module;
+    in.key_label = label;
+    in.key_id = key_id;
+    in.key_id_len = sizeof key_id;
+    in.created_at = T0;
+    if (hsmca_store_issuer_add(st, &in, &id) != HSMCA_OK)
+        fail_msg("cannot add issuer %s: %s (%s)", name, hsmca_err_message(), hsmca_err_detail());
+    return id;
+}
+
+/* A positive, minimal 6-octet serial numbered n. */
+static size_t serial_n(uint8_t *out, uint32_t n)
+{
+    out[0] = 0x11;
+    out[1] = 0x22;
+    out[2] = (uint8_t)(n >> 24);
+    out[3] = (uint8_t)(n >> 16);
+    out[4] = (uint8_t)(n >> 8);
+    out[5] = (uint8_t)n;
+    return 6;
+}
+
+static void expect_ok(hsmca_err err, const char *what)
+{
+    if (err != HSMCA_OK)
+        fail_msg("%s: %s: %s (%s)", what, hsmca_err_code_name(err), hsmca_err_message(),
+                 hsmca_err_detail());
+}
+
+static void expect_err(hsmca_err err, hsmca_err want, const char *needle)
+{
+    if (err != want)
+        fail_msg("want %s, got %s: %s (%s)", hsmca_err_code_name(want), hsmca_err_code_name(err),
+                 hsmca_err_message(), hsmca_err_detail());
+    if (needle != NULL && strstr(hsmca_err_message(), needle) == NULL)
+        fail_msg("message lacks '%s': %s", needle, hsmca_err_message());
+}
+
+static const uint8_t precert[] = {0x30, 0x03, 0x02, 0x01, 0x01};
+static const uint8_t final1[] = {0x30, 0x04, 0x02, 0x02, 0x01, 0x01};
+static const uint8_t final2[] = {0x30, 0x04, 0x02, 0x02, 0x02, 0x02};
+
+static void do_precert(struct fixture *f, const uint8_t *sn, size_t n)
+{
+    expect_ok(hsmca_store_precert_record(f->st, f->sub, sn, n, precert, sizeof precert, T0,
+                                         T0 + 90 * DAY, T0 + 1),
+              "precert");
+}
+
+static void do_final(struct fixture *f, const uint8_t *sn, size_t n)
+{
+    expect_ok(hsmca_store_final_record(f->st, f->sub, sn, n, final1, sizeof final1, NULL, 0,
+                                       T0 + 2),
+              "final");
+}
+
+/* Our own connection to the database file. */
+static sqlite3 *raw_open(struct fixture *f)
+{
+    sqlite3 *db = NULL;
+
+    if (sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+        fail_msg("raw open %s: %s", f->db, db ? sqlite3_errmsg(db) : "?");
+    sqlite3_busy_timeout(db, 10000);
+    return db;
+}
+
+/* First column of the first row of sql (?1 bound to blob when given). */
+static long long raw_int(sqlite3 *db, const char *sql, const void *blob, size_t n)
+{
+    sqlite3_stmt *s = NULL;
+    long long v;
+
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+        fail_msg("raw prepare %s: %s", sql, sqlite3_errmsg(db));
+    if (blob != NULL)
+        sqlite3_bind_blob(s, 1, blob, (int)n, SQLITE_TRANSIENT);
+    if (sqlite3_step(s) != SQLITE_ROW)
+        fail_msg("raw step %s: %s", sql, sqlite3_errmsg(db));
+    v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+static void raw_text(sqlite3 *db, const char *sql, char *buf, size_t len)
+{
+    sqlite3_stmt *s = NULL;
+
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW)
+        fail_msg("raw %s: %s", sql, sqlite3_errmsg(db));
+    snprintf(buf, len, "%s", (const char *)sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+}
+
+/* An exec expected to be refused by the schema with a constraint error. */
+static void raw_refused(sqlite3 *db, const char *sql)
+{
+    int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+
+    if ((rc & 0xff) != SQLITE_CONSTRAINT)
+        fail_msg("the schema accepted (rc %d): %s", rc, sql);
+}
+
+static long long events_of(sqlite3 *db, const char *kind, const uint8_t *sn, size_t n)
+{
+    char sql[160];
+
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM events WHERE kind = '%s' AND serial = ?1",
+             kind);
+    return raw_int(db, sql, sn, n);
+}
+
+static int reopen(struct fixture *f)
+{
+    hsmca_store_close(f->st);
+    f->st = NULL;
+    return hsmca_store_open(f->state, &f->st);
+}
+
+static void wait_child(pid_t pid, int want_exit)
+{
+    int status = 0;
+
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (want_exit >= 0) {
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != want_exit)
+            fail_msg("child status %#x, want exit %d", status, want_exit);
+    } else if (!WIFSIGNALED(status) || WTERMSIG(status) != -want_exit) {
+        fail_msg("child status %#x, want signal %d", status, -want_exit);
+    }
+}
+
+/* ---- fixture ---- */
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+
+    if (f == NULL || hsmca_test_mkdtemp(f->tmp, sizeof f->tmp) != 0) {
+        free(f);
+        return -1;
+    }
+    snprintf(f->state, sizeof f->state, "%s/state", f->tmp);
+    snprintf(f->db, sizeof f->db, "%s/%s", f->state, HSMCA_STORE_DB_NAME);
+    hsmca_log_set_level(HSMCA_LOG_ERROR);
+    hsmca_err_clear();
+    if (hsmca_store_open(f->state, &f->st) != HSMCA_OK) {
+        fprintf(stderr, "setup: %s (%s)\n", hsmca_err_message(), hsmca_err_detail());
+        hsmca_test_rmtree(f->tmp);
+        free(f);
+        return -1;
+    }
+    f->sub = add_issuer(f->st, "sub", 0xa1);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+
+    hsmca_store_close(f->st);
+    hsmca_test_rmtree(f->tmp);
+    free(f);
+    return 0;
+}
+
+/* ---- opening ---- */
+
+static void test_open_creates(void **state)
+{
+    struct fixture *f = *state;
+    char dir[400], mode[32];
+    struct stat sb;
+    hsmca_store *st = NULL;
+    mode_t old;
+    sqlite3 *db;
+
+    /* The fixture's directory was created 0700 and holds the database. */
+    assert_int_equal(stat(f->state, &sb), 0);
+    assert_int_equal(sb.st_mode & 07777, 0700);
+    assert_int_equal(stat(f->db, &sb), 0);
+    assert_int_equal(hsmca_store_schema_version(f->st), 1);
+    assert_string_equal(hsmca_store_dir(f->st), f->state);
+
+    /* Exactly 0700 even under a umask that would leave it unwritable. */
+    snprintf(dir, sizeof dir, "%s/other", f->tmp);
+    old = umask(0277);
+    expect_ok(hsmca_store_open(dir, &st), "open under umask 0277");
+    umask(old);
+    assert_int_equal(stat(dir, &sb), 0);
+    assert_int_equal(sb.st_mode & 07777, 0700);
+    hsmca_store_close(st);
+
+    db = raw_open(f);
+    raw_text(db, "PRAGMA journal_mode", mode, sizeof mode);
+    assert_string_equal(mode, "wal");
+    assert_int_equal(raw_int(db, "PRAGMA user_version", NULL, 0), 1);
+    assert_int_equal(raw_int(db, "PRAGMA application_id", NULL, 0), 0x68734341);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
+                             "('issuers', 'serials', 'scts', 'revocations', 'crl_numbers', "
+                             "'events')",
+                             NULL, 0),
+                     6);
+    raw_text(db, "PRAGMA integrity_check", mode, sizeof mode);
+    assert_string_equal(mode, "ok");
+    sqlite3_close(db);
+}
+
+static void test_open_missing_parent(void **state)
+{
+    struct fixture *f = *state;
+    char dir[512], parent[400];
+    hsmca_store *st = NULL;
+    struct stat sb;
+
+    snprintf(parent, sizeof parent, "%s/missing", f->tmp);
+    snprintf(dir, sizeof dir, "%s/state", parent);
+    expect_err(hsmca_store_open(dir, &st), HSMCA_E_IO, "parent directory does not exist");
+    assert_null(st);
+    assert_int_not_equal(stat(parent, &sb), 0);
+}
+
+static void test_open_not_a_directory(void **state)
+{
+    struct fixture *f = *state;
+    char path[400];
+    hsmca_store *st = NULL;
+
+    snprintf(path, sizeof path, "%s/file", f->tmp);
+    assert_int_equal(hsmca_test_write_file(path, "x", 1, 0600), 0);
+    expect_err(hsmca_store_open(path, &st), HSMCA_E_IO, "not a directory");
+    assert_null(st);
+}
+
+static void test_open_from_env(void **state)
+{
+    struct fixture *f = *state;
+    hsmca_store *st = NULL;
+    hsmca_store_issuer *is = NULL;
+
+    unsetenv(HSMCA_STATE_ENV);
+    expect_err(hsmca_store_open(NULL, &st), HSMCA_E_USAGE, HSMCA_STATE_ENV);
+    setenv(HSMCA_STATE_ENV, f->state, 1);
+    expect_ok(hsmca_store_open(NULL, &st), "open from the environment");
+    unsetenv(HSMCA_STATE_ENV);
+    expect_ok(hsmca_store_issuer_get(st, "sub", &is), "get sub");
+    hsmca_store_issuer_free(is);
+    hsmca_store_close(st);
+}
+
+static void test_reopen_keeps_data(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t sn[8];
+    size_t n = serial_n(sn, 1);
+    hsmca_store_issuer *is = NULL;
+    hsmca_store_cert *c = NULL;
+
+    expect_ok(hsmca_store_serial_reserve(f->st, f->sub, sn, n, T0), "reserve");
+    do_precert(f, sn, n);
+    expect_ok(reopen(f), "reopen");
+    assert_int_equal(hsmca_store_schema_version(f->st), 1);
+    expect_ok(hsmca_store_issuer_get(f->st, "sub", &is), "get");
+    assert_int_equal(is->id, f->sub);
+    expect_ok(hsmca_store_cert_get(f->st, f->sub, sn, n, &c), "cert_get");
+    assert_int_equal(c->state, HSMCA_SERIAL_PRECERT);
+    assert_memory_equal(c->precert_der, precert, sizeof precert);
+    hsmca_store_cert_free(c);
+    hsmca_store_issuer_free(is);
+}
+
+static void test_newer_version_refused(void **state)
+{
+    struct fixture *f = *state;
+    hsmca_store *st = NULL;
+    sqlite3 *db;
+
+    hsmca_store_close(f->st);
+    f->st = NULL;
+    db = raw_open(f);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 2", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    expect_err(hsmca_store_open(f->state, &st), HSMCA_E_STATE, "newer");
+    assert_null(st);
+    assert_non_null(strstr(hsmca_err_message(), "schema version 2"));
+    /* Refused, not touched. */
+    db = raw_open(f);
+    assert_int_equal(raw_int(db, "PRAGMA user_version", NULL, 0), 2);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM issuers", NULL, 0), 1);
+    sqlite3_close(db);
+}
+
+static void test_foreign_database_refused(void **state)
+{
+    struct fixture *f = *state;
+    char dir[400], path[500];
+    hsmca_store *st = NULL;
+    sqlite3 *db = NULL;
+
+    /* A database with tables but no version is not ours. */
+    snprintf(dir, sizeof dir, "%s/foreign", f->tmp);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    snprintf(path, sizeof path, "%s/%s", dir, HSMCA_STORE_DB_NAME);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "CREATE TABLE t (x)", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    expect_err(hsmca_store_open(dir, &st), HSMCA_E_STATE, "not an hsmca store");
+
+    /* Another application's id. */
+    unlink(path);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA application_id = 42", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    expect_err(hsmca_store_open(dir, &st), HSMCA_E_STATE, "another application");
+
+    /* Not SQLite at all: the detail names SQLite's code. */
+    unlink(path);
+    assert_int_equal(hsmca_test_write_file(path, "this is not a database, just text.........",
+                                           42, 0600),
+                     0);
+    expect_err(hsmca_store_open(dir, &st), HSMCA_E_IO, path);
+    assert_non_null(strstr(hsmca_err_detail(), "SQLITE_NOTADB"));
+    assert_null(st);
+}
+
+/* ---- issuers ---- */
+
+static void test_issuer_add_get_list(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t cert[] = {0x30, 0x01, 0x02}, ocsp[] = {0x30, 0x02, 0x05, 0x00}, kid[] = {9, 8};
+    char name[] = "alpha", tl[] = "online", ts[] = "1234abcd", kl[] = "alpha-key",
+         pf[] = "/run/pin", pe[] = "ALPHA_PIN", prof[] = "tls-server",
+         url[] = "http://127.0.0.1:8080", ol[] = "alpha-ocsp";
+    hsmca_store_issuer in = {0}, *is = NULL, **v = NULL;
+    size_t n = 0;
+    int64_t id = 0;
+    sqlite3 *db;
+
+    in.name = name;
+    in.cert_der = cert;
+    in.cert_len = sizeof cert;
+    in.token_label = tl;
+    in.token_serial = ts;
+    in.key_label = kl;
+    in.key_id = kid;
+    in.key_id_len = sizeof kid;
+    in.pin_file = pf;
+    in.pin_env = pe;
+    in.profile = prof;
+    in.base_url = url;
+    in.ocsp_cert_der = ocsp;
+    in.ocsp_cert_len = sizeof ocsp;
+    in.ocsp_key_label = ol;
+    in.created_at = T0 + 5;
+    in.id = 999; /* ignored */
+    expect_ok(hsmca_store_issuer_add(f->st, &in, &id), "add alpha");
+    assert_true(id > 0 && id != f->sub && id != 999);
+
+    expect_ok(hsmca_store_issuer_get(f->st, "alpha", &is), "get alpha");
+    assert_int_equal(is->id, id);
+    assert_string_equal(is->name, "alpha");
+    assert_int_equal(is->cert_len, sizeof cert);
+    assert_memory_equal(is->cert_der, cert, sizeof cert);
+    assert_null(is->module);
+    assert_string_equal(is->token_label, tl);
+    assert_string_equal(is->token_serial, ts);
+    assert_string_equal(is->key_label, kl);
+    assert_int_equal(is->key_id_len, sizeof kid);
+    assert_memory_equal(is->key_id, kid, sizeof kid);
+    assert_string_equal(is->pin_file, pf);
+    assert_string_equal(is->pin_env, pe);
+    assert_string_equal(is->profile, prof);
+    assert_string_equal(is->base_url, url);
+    assert_int_equal(is->ocsp_cert_len, sizeof ocsp);
+    assert_memory_equal(is->ocsp_cert_der, ocsp, sizeof ocsp);
+    assert_string_equal(is->ocsp_key_label, ol);
+    assert_int_equal(is->created_at, T0 + 5);
+    hsmca_store_issuer_free(is);
+    is = NULL;
+
+    expect_ok(hsmca_store_issuer_get_by_id(f->st, f->sub, &is), "get sub by id");
+    assert_string_equal(is->name, "sub");
+    assert_string_equal(is->module, "/usr/lib/softhsm/libsofthsm2.so");
+    assert_null(is->ocsp_cert_der);
+    assert_int_equal(is->ocsp_cert_len, 0);
+    assert_null(is->pin_file);
+    hsmca_store_issuer_free(is);
+    is = NULL;
+    expect_err(hsmca_store_issuer_get_by_id(f->st, 4242, &is), HSMCA_E_NOT_FOUND, "4242");
+    assert_null(is);
+
+    add_issuer(f->st, "Zed", 0xb2);
+    expect_ok(hsmca_store_issuers(f->st, &v, &n), "list");
+    assert_int_equal(n, 3);
+    /* By name (SQLite's BINARY collation: upper case first). */
+    assert_string_equal(v[0]->name, "Zed");
+    assert_string_equal(v[1]->name, "alpha");
+    assert_string_equal(v[2]->name, "sub");
+    hsmca_store_issuers_free(v, n);
+
+    db = raw_open(f);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM events WHERE kind = 'issuer-add'", NULL, 0),
+                     3);
+    sqlite3_close(db);
+}
+
+static void test_issuer_duplicates(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t cert[48];
+    char name[] = "sub", other[] = "other", label[] = "k";
+    hsmca_store_issuer in = {0};
+    int64_t id = -7;
+    sqlite3 *db;
+
+    memset(cert, 0x11, sizeof cert);
+    in.name = name;
+    in.cert_der = cert;
+    in.cert_len = sizeof cert;
+    in.key_label = label;
+    expect_err(hsmca_store_issuer_add(f->st, &in, &id), HSMCA_E_EXISTS, "'sub'");
+    assert_int_equal(id, -7);
+
+    /* Same certificate as "sub" (add_issuer's tag 0xa1) under a new name. */
+    memset(cert, 0xa1, sizeof cert);
+    cert[0] = 0x30;
+    in.name = other;
+    expect_err(hsmca_store_issuer_add(f->st, &in, &id), HSMCA_E_EXISTS,
+               "already registered as issuer 'sub'");
+
+    db = raw_open(f);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM issuers", NULL, 0), 1);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM events", NULL, 0), 1);
+    sqlite3_close(db);
+}
+
+static void test_issuer_unknown(void **state)
+{
+    struct fixture *f = *state;
+    hsmca_store_issuer *is = NULL;
+    hsmca_store_issuer **v = NULL;
+    size_t n = 9;
+    char dir[400];
+    hsmca_store *st = NULL;
+
+    add_issuer(f->st, "alpha", 0xb3);
+    expect_err(hsmca_store_issuer_get(f->st, "nope", &is), HSMCA_E_NOT_FOUND,
+               "known issuers: alpha, sub");
+    assert_non_null(strstr(hsmca_err_message(), "'nope'"));
+    assert_null(is);
+
+    /* An empty store says so. */
+    snprintf(dir, sizeof dir, "%s/empty", f->tmp);
+    expect_ok(hsmca_store_open(dir, &st), "open empty");
+    expect_err(hsmca_store_issuer_get(st, "sub", &is), HSMCA_E_NOT_FOUND,
+               "no issuer is registered");
+    expect_ok(hsmca_store_issuers(st, &v, &n), "list empty");
+    assert_int_equal(n, 0);
+    hsmca_store_issuers_free(v, n);
+    hsmca_store_close(st);
+}
+
+static void test_issuer_invalid(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const bad[] = {"", "a b", "a/b", "caf\xc3\xa9", "x\n",
+                                      "12345678901234567890123456789012345678901234567890123456789012345"};
+    uint8_t cert[4] = {0x30, 0x02, 0x05, 0x00};
+    char name[80], label[] = "k", ol[] = "ocsp";
+    hsmca_store_issuer in = {0};
+    sqlite3 *db;
+
+    in.name = name;
+    in.cert_der = cert;
+    in.cert_len = sizeof cert;
+    in.key_label = label;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(name, sizeof name, "%s", bad[i]);
+        expect_err(hsmca_store_issuer_add(f->st, &in, NULL), HSMCA_E_INPUT, "issuer name");
+    }
+    /* 64 characters are fine. */
+    snprintf(name, sizeof name, "%s", "1234567890123456789012345678901234567890123456789012345678901234");
+    expect_ok(hsmca_store_issuer_add(f->st, &in, NULL), "64-character name");
+
+    snprintf(name, sizeof name, "fine");
+    in.cert_len = 0;
+    expect_err(hsmca_store_issuer_add(f->st, &in, NULL), HSMCA_E_INPUT, "no certificate");
+    in.cert_len = sizeof cert;
+    cert[3] = 1;
+    in.key_label = NULL;
+    expect_err(hsmca_store_issuer_add(f->st, &in, NULL), HSMCA_E_INPUT, "names no key");
+    in.key_label = label;
+    in.ocsp_key_label = ol;
+    expect_err(hsmca_store_issuer_add(f->st, &in, NULL), HSMCA_E_INPUT, "OCSP");
+    expect_err(hsmca_store_issuer_add(f->st, NULL, NULL), HSMCA_E_USAGE, NULL);
+
+    db = raw_open(f);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM issuers", NULL, 0), 2);
+    sqlite3_close(db);
+}
+
+/* ---- serials ---- */
+
+static void test_serial_validation(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t sn[21] = {0};
+    sqlite3 *db;
+
+    sn[0] = 0x01;
+    expect_err(hsmca_store_serial_reserve(f->st, f->sub, sn, 0, T0), HSMCA_E_INPUT, "no serial");
+    expect_err(hsmca_store_serial_reserve(f->st, f->sub, NULL, 4, T0), HSMCA_E_INPUT, "no serial");
+    expect_err(hsmca_store_serial_reserve(f->st, f->sub, sn, 21, T0), HSMCA_E_INPUT, "21 octets");
+    sn[0] = 0x80;
+    expect_err(hsmca_store_serial_reserve(f->st, f->sub, sn, 4, T0), HSMCA_E_INPUT, "negative");
+    sn[0] = 0x00;
+    sn[1] = 0x12;
+    expect_err(hsmca_store_serial_reserve(f->st, f->sub, sn, 2, T0), HSMCA_E_INPUT,
+               "serial 0012 is not minimally encoded");
+    expect_err(hsmca_store_serial_reserve(f->st, f->sub, sn, 1, T0), HSMCA_E_INPUT,
+               "not positive");
+    /* The largest allowed: 20 octets, a 00 before a top bit. */
+    sn[1] = 0x80;
+    expect_ok(hsmca_store_serial_reserve(f->st, f->sub, sn, 20, T0), "20 octets");
+    sn[0] = 0x7f;
+    expect_ok(hsmca_store_serial_reserve(f->st, f->sub, sn, 20, T0), "20 octets, no pad");
+    sn[0] = 0x05;
+    expect_ok(hsmca_store_serial_reserve(f->st, f->sub, sn, 1, T0), "one octet");
+    /* Other calls check too. */
+    sn[0] = 0x80;
+    expect_err(hsmca_store_precert_record(f->st, f->sub, sn, 1, precert, sizeof precert, T0, T0,
+                                          T0),
+               HSMCA_E_INPUT, "negative");
+    expect_err(hsmca_store_cert_get(f->st, f->sub, sn, 21, &(hsmca_store_cert *){NULL}),
+               HSMCA_E_INPUT, NULL);
+
+    db = raw_open(f);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM serials", NULL, 0), 3);
+    sqlite3_close(db);
+}
+
+static void test_reserve_unknown_issuer(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t sn[8];
+    size_t n = serial_n(sn, 1);
+
+    expect_err(hsmca_store_serial_reserve(f->st, 77, sn, n, T0), HSMCA_E_NOT_FOUND,
+               "no issuer with id 77");
+    expect_err(hsmca_store_count(f->st, 77, HSMCA_SERIAL_RESERVED, &(size_t){0}),
+               HSMCA_E_NOT_FOUND, NULL);
+}
+
+static void test_reserve_twice(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t sn[8];
+    size_t n = serial_n(sn, 0xabcdef);
+    int64_t other = add_issuer(f->st, "other", 0xb4);
+    sqlite3 *db;
+
+    expect_ok(hsmca_store_serial_reserve(f->st, f->sub, sn, n, T0), "reserve");
+    expect_err(hsmca_store_serial_reserve(f->st, f->sub, sn, n, T0), HSMCA_E_EXISTS,
+               "serial 112200abcdef of issuer 'sub' is already used (state reserved)");
+    do_precert(f, sn, n);
+    expect_err(hsmca_store_serial_reserve(f->st, f->sub, sn, n, T0), HSMCA_E_EXISTS,
+               "(state precert)");
+    do_final(f, sn, n);
+    expect_err(hsmca_store_serial_reserve(f->st, f->sub, sn, n, T0), HSMCA_E_EXISTS,
+               "(state final)");
+    /* Unique per issuer: another issuer may use the same number. */
+    expect_ok(hsmca_store_serial_reserve(f->st, other, sn, n, T0), "other issuer");
+
+    db = raw_open(f);
+    assert_int_equal(events_of(db, "reserve", sn, n), 2);
+    sqlite3_close(db);
+}
+
+static void test_precert_without_reserve(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t sn[8];
+    size_t n = serial_n(sn, 2);
+    sqlite3 *db;
+
+    expect_err(hsmca_store_precert_record(f->st, f->sub, sn, n, precert, sizeof precert, T0,
+                                          T0 + DAY, T0),
+               HSMCA_E_STATE, "never reserved");
+    assert_non_null(strstr(hsmca_err_message(), "112200000002"));
+    assert_non_null(strstr(hsmca_err_message(), "'sub'"));
+    db = raw_open(f);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM serials", NULL, 0), 0);
+    assert_int_equal(events_of(db, "precert", sn, n), 0);
+    sqlite3_close(db);
+}
+
+static void test_precert_twice(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t sn[8], other[] = {0x30, 0x00};
+    size_t n = serial_n(sn, 3);
+    hsmca_store_cert *c = NULL;
+
+    expect_ok(hsmca_store_serial_reserve(f->st, f->sub, sn, n, T0), "reserve");
+    do_precert(f, sn, n);
+    expect_err(hsmca_store_precert_record(f->st, f->sub, sn, n, other, sizeof other, T0 + 9,
+                                          T0 + 10, T0 + 11),
+               HSMCA_E_STATE, "already has one (state precert)");
+    expect_ok(hsmca_store_cert_get(f->st, f->sub, sn, n, &c), "get");
+    assert_int_equal(c->precert_len, sizeof precert);
+    assert_memory_equal(c->precert_der, precert, sizeof precert);
+    assert_int_equal(c->not_before, T0);
+    hsmca_store_cert_free(c);
+}
+
+static void test_precert_bad_input(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t sn[8];
+    size_t n = serial_n(sn, 4);
+    hsmca_store_cert *c = NULL;
+
+    expect_ok(hsmca_store_serial_reserve(f->st, f->sub, sn, n, T0), "reserve");
+    expect_err(hsmca_store_precert_record(f->st, f->sub, sn, n, precert, 0, T0, T0, T0),
+               HSMCA_E_INPUT, "no precertificate");
+    expect_err(hsmca_store_precert_record(f->st, f->sub, sn, n, precert, sizeof precert, T0,
+                                          T0 - 1, T0),
+               HSMCA_E_INPUT, "before it begins");
+    expect_ok(hsmca_store_cert_get(f->st, f->sub, sn, n, &c), "get");
+    assert_int_equal(c->state, HSMCA_SERIAL_RESERVED);
+    hsmca_store_cert_free(c);
+}
+
+static void test_final_without_precert(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t sn[8];
+    size_t n = serial_n(sn, 5);
+    hsmca_store_cert *c = NULL;
+
+    expect_err(hsmca_store_final_record(f->st, f->sub, sn, n, final1, sizeof final1, NULL, 0, T0),
+               HSMCA_E_STATE, "never reserved");
+    expect_ok(hsmca_store_serial_reserve(f->st, f->sub, sn, n, T0), "reserve");
+    expect_err(hsmca_store_final_record(f->st, f->sub, sn, n, final1, sizeof final1, NULL, 0, T0),
+               HSMCA_E_STATE, "no precertificate");
+    assert_non_null(strstr(hsmca_err_message(), "serial 112200000005 of issuer 'sub'"));
+    expect_ok(hsmca_store_cert_get(f->st, f->sub, sn, n, &c), "get");
+    assert_int_equal(c->state, HSMCA_SERIAL_RESERVED);
+    assert_null(c->final_der);
+    hsmca_store_cert_free(c);
+}
+
+static void test_final_twice(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t sn[8], tls[3] = {0, 1, 2};
+    size_t n = serial_n(sn, 6);
+    hsmca_store_sct sct = {.timestamp = 5, .tls = tls, .tls_len = sizeof tls};
+    hsmca_store_cert *c = NULL;
+    sqlite3 *db;
+
+    memset(sct.log_id, 0x77, sizeof sct.log_id);
+    expect_ok(hsmca_store_serial_reserve(f->st, f->sub, sn, n, T0), "reserve");
+    do_precert(f, sn, n);
+    expect_ok(hsmca_store_final_record(f->st, f->sub, sn, n, final1, sizeof final1, &sct, 1,
+                                       T0 + 3),
+              "final");
+    tls[0] = 9;
+    expect_err(hsmca_store_final_record(f->st, f->sub, sn, n, final2, sizeof final2, &sct, 1,
+                                        T0 + 4),
+               HSMCA_E_EXISTS, "at most one final");
+    assert_non_null(strstr(hsmca_err_message(), "serial 112200000006 of issuer 'sub'"));
+    expect_ok(hsmca_store_cert_get(f->st, f->sub, sn, n, &c), "get");
+    assert_int_equal(c->state, HSMCA_SERIAL_FINAL);
+    assert_int_equal(c->final_len, sizeof final1);
+    assert_memory_equal(c->final_der, final1, sizeof final1);
+    assert_int_equal(c->n_scts, 1);
+    assert_int_equal(c->scts[0].tls[0], 0);
+    hsmca_store_cert_free(c);
+
+    db = raw_open(f);
+    assert_int_equal(raw_int(db, "SELECT final_at FROM serials WHERE serial = ?1", sn, n),
+                     T0 + 3);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM scts", NULL, 0), 1);
+    assert_int_equal(events_of(db, "final", sn, n), 1);
+    sqlite3_close(db);
+}
+
+static void test_scts_round_trip(void **state)
+{
+    struct fixture *f = *state;
+    enum { N = 5 };
+    uint8_t sn[8], tls[N][40];
+    size_t n = serial_n(sn, 7);
+    hsmca_store_sct scts[N];
+    hsmca_store_cert *c = NULL;
+
+    for (int i = 0; i < N; i++) {
+        /* Log ids and timestamps deliberately not in sorted order. */
+        memset(scts[i].log_id, 0xf0 - 16 * i, sizeof scts[i].log_id);
+        scts[i].log_id[31] = (uint8_t)i;
+        scts[i].timestamp = 1795867200000ULL + (uint64_t)((i * 7919) % 11);
+        memset(tls[i], 'a' + i, sizeof tls[i]);
+        scts[i].tls = tls[i];
+        scts[i].tls_len = 10 + (size_t)i * 7;
+    }
+    scts[3].timestamp = UINT64_MAX; /* the bits survive the signed column */
+    expect_ok(hsmca_store_serial_reserve(f->st, f->sub, sn, n, T0), "reserve");
+    do_precert(f, sn, n);
+    expect_ok(hsmca_store_final_record(f->st, f->sub, sn, n, final1, sizeof final1, scts, N, T0),
+              "final");
+    expect_ok(reopen(f), "reopen");
+    expect_ok(hsmca_store_cert_get(f->st, f->sub, sn, n, &c), "get");
+    assert_int_equal(c->n_scts, N);
+    for (int i = 0; i < N; i++) {
+        assert_memory_equal(c->scts[i].log_id, scts[i].log_id, 32);
+        assert_true(c->scts[i].timestamp == scts[i].timestamp);
+        assert_int_equal(c->scts[i].tls_len, scts[i].tls_len);
+        assert_memory_equal(c->scts[i].tls, scts[i].tls, scts[i].tls_len);
+    }
+    hsmca_store_cert_free(c);
+}
+
+static void test_sct_bad_input(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t sn[8];
+    size_t n = serial_n(sn, 8);
+    hsmca_store_sct sct = {0};
+    hsmca_store_cert *c = NULL;
+
+    expect_ok(hsmca_store_serial_reserve(f->st, f->sub, sn, n, T0), "reserve");
+    do_precert(f, sn, n);
+    expect_err(hsmca_store_final_record(f->st, f->sub, sn, n, final1, sizeof final1, &sct, 1, T0),
+               HSMCA_E_INPUT, "SCT 1");
+    expect_err(hsmca_store_final_record(f->st, f->sub, sn, n, final1, sizeof final1, NULL, 2, T0),
+               HSMCA_E_USAGE, NULL);
+    expect_err(hsmca_store_final_record(f->st, f->sub, sn, n, NULL, 0, NULL, 0, T0),
+               HSMCA_E_INPUT, "no final certificate");
+    expect_ok(hsmca_store_cert_get(f->st, f->sub, sn, n, &c), "get");
+    assert_int_equal(c->state, HSMCA_SERIAL_PRECERT);
+    hsmca_store_cert_free(c);
+}
+
+static void test_cert_get_states(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t a[8], b[8], d[8], u[8];
+    size_t n = serial_n(a, 10);
+    hsmca_store_cert *c = NULL;
+    sqlite3 *db;
+
+    serial_n(b, 11);
+    serial_n(d, 12);
+    serial_n(u, 13);
+    expect_ok(hsmca_store_serial_reserve(f->st, f->sub, a, n, T0 + 100), "reserve a");
+    expect_ok(hsmca_store_serial_reserve(f->st, f->sub, b, n, T0), "reserve b");
+    expect_ok(hsmca_store_serial_reserve(f->st, f->sub, d, n, T0), "reserve d");
+    do_precert(f, b, n);
+    do_precert(f, d, n);
+    do_final(f, d, n);
+
+    expect_ok(hsmca_store_cert_get(f->st, f->sub, a, n, &c), "get a");
+    assert_int_equal(c->issuer_id, f->sub);
+    assert_int_equal(c->serial_len, n);
+    assert_memory_equal(c->serial, a, n);
+    assert_int_equal(c->state, HSMCA_SERIAL_RESERVED);
+    assert_int_equal(c->reserved_at, T0 + 100);
+    assert_null(c->precert_der);
+    assert_null(c->final_der);
+    assert_int_equal(c->not_before, 0);
+    assert_int_equal(c->not_after, 0);
+    assert_int_equal(c->n_scts, 0);
+    assert_int_equal(c->revoked, 0);
+    assert_int_equal(c->reason, -1);
+    hsmca_store_cert_free(c);
+
+    expect_ok(hsmca_store_cert_get(f->st, f->sub, b, n, &c), "get b");
+    assert_int_equal(c->state, HSMCA_SERIAL_PRECERT);
+    assert_memory_equal(c->precert_der, precert, sizeof precert);
+    assert_int_equal(c->not_before, T0);
+    assert_int_equal(c->not_after, T0 + 90 * DAY);
+    assert_null(c->final_der);
+    hsmca_store_cert_free(c);
+
+    expect_ok(hsmca_store_cert_get(f->st, f->sub, d, n, &c), "get d");
+    assert_int_equal(c->state, HSMCA_SERIAL_FINAL);
+    assert_memory_equal(c->precert_der, precert, sizeof precert);
+    assert_memory_equal(c->final_der, final1, sizeof final1);
+    assert_int_equal(c->n_scts, 0);
+    hsmca_store_cert_free(c);
+
+    c = NULL;
+    expect_err(hsmca_store_cert_get(f->st, f->sub, u, n, &c), HSMCA_E_NOT_FOUND,
+               "issuer 'sub' never reserved serial 11220000000d");
+    assert_null(c);
+
+    /* Issue #5 writes revocations; cert_get already reads them. */
+    db = raw_open(f);
+    {
+        sqlite3_stmt *s = NULL;
+        assert_int_equal(sqlite3_prepare_v2(db,
+                                            "INSERT INTO revocations (issuer_id, serial, "
+                                            "revoked_at, reason, recorded_at) VALUES (?1, ?2, "
+                                            "?3, 1, ?3)",
+                                            -1, &s, NULL),
+                         SQLITE_OK);
+        sqlite3_bind_int64(s, 1, f->sub);
+        sqlite3_bind_blob(s, 2, b, (int)n, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 3, T0 + 50);
+        assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+        sqlite3_finalize(s);
+    }
+    sqlite3_close(db);
+    expect_ok(hsmca_store_cert_get(f->st, f->sub, b, n, &c), "get revoked b");
+    assert_int_equal(c->revoked, 1);
+    assert_int_equal(c->revoked_at, T0 + 50);
+    assert_int_equal(c->reason, 1);
+    hsmca_store_cert_free(c);
+}
+
+static void test_counts(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t sn[8];
+    size_t n = 0, len;
+    int64_t other = add_issuer(f->st, "other", 0xb5);
+
+    for (uint32_t i = 0; i < 7; i++) {
+        len = serial_n(sn, 100 + i);
+        expect_ok(hsmca_store_serial_reserve(f->st, f->sub, sn, len, T0), "reserve");
+        if (i < 4)
+            do_precert(f, sn, len);
+        if (i < 1)
+            do_final(f, sn, len);
+    }
+    expect_ok(hsmca_store_serial_reserve(f->st, other, sn, len, T0), "other");
+    expect_ok(hsmca_store_count(f->st, f->sub, HSMCA_SERIAL_RESERVED, &n), "count");
+    assert_int_equal(n, 3);
+    expect_ok(hsmca_store_count(f->st, f->sub, HSMCA_SERIAL_PRECERT, &n), "count");
+    assert_int_equal(n, 3);
+    expect_ok(hsmca_store_count(f->st, f->sub, HSMCA_SERIAL_FINAL, &n), "count");
+    assert_int_equal(n, 1);
+    expect_ok(hsmca_store_count(f->st, other, HSMCA_SERIAL_RESERVED, &n), "count");
+    assert_int_equal(n, 1);
+    expect_err(hsmca_store_count(f->st, f->sub, (hsmca_serial_state)9, &n), HSMCA_E_USAGE, NULL);
+    assert_string_equal(hsmca_store_serial_state_name(HSMCA_SERIAL_PRECERT), "precert");
+    assert_string_equal(hsmca_store_serial_state_name((hsmca_serial_state)0), "unknown");
+}
+
+/* ---- the event log and the transaction boundary ---- */
+
+static void test_events(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t sn[8];
+    size_t n = serial_n(sn, 20);
+    char text[128];
+    sqlite3 *db;
+
+    expect_ok(hsmca_store_serial_reserve(f->st, f->sub, sn, n, T0), "reserve");
+    do_precert(f, sn, n);
+    do_final(f, sn, n);
+    expect_ok(hsmca_store_event(f->st, f->sub, sn, n, "refused", "lint: x", T0 + 9), "event");
+    expect_ok(hsmca_store_event(f->st, 0, NULL, 0, "startup", NULL, T0 + 10), "event");
+    expect_err(hsmca_store_event(f->st, 0, NULL, 0, "Bad Kind", NULL, T0), HSMCA_E_USAGE, NULL);
+    expect_err(hsmca_store_event(f->st, 0, NULL, 0, "", NULL, T0), HSMCA_E_USAGE, NULL);
+    expect_err(hsmca_store_event(f->st, 55, NULL, 0, "x", NULL, T0), HSMCA_E_NOT_FOUND, NULL);
+    /* Failed calls write no event. */
+    expect_err(hsmca_store_serial_reserve(f->st, f->sub, sn, n, T0), HSMCA_E_EXISTS, NULL);
+
+    db = raw_open(f);
+    assert_int_equal(events_of(db, "reserve", sn, n), 1);
+    assert_int_equal(events_of(db, "precert", sn, n), 1);
+    assert_int_equal(events_of(db, "final", sn, n), 1);
+    assert_int_equal(events_of(db, "refused", sn, n), 1);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM events", NULL, 0), 6);
+    raw_text(db, "SELECT group_concat(kind, ',') FROM (SELECT kind FROM events ORDER BY id)", text,
+             sizeof text);
+    assert_string_equal(text, "issuer-add,reserve,precert,final,refused,startup");
+    raw_text(db, "SELECT detail FROM events WHERE kind = 'precert'", text, sizeof text);
+    assert_string_equal(text, "not_before=2026-11-28T12:00:00Z not_after=2027-02-26T12:00:00Z");
+    assert_int_equal(raw_int(db, "SELECT issuer_id IS NULL FROM events WHERE kind = 'startup'",
+                             NULL, 0),
+                     1);
+    sqlite3_close(db);
+}
+
+/* The state change and its event are one transaction: when the event
+ * cannot be written, the change is not made either. */
+static void test_event_same_transaction(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t sn[8];
+    size_t n = serial_n(sn, 21);
+    hsmca_store_cert *c = NULL;
+    sqlite3 *db = raw_open(f);
+
+    assert_int_equal(sqlite3_exec(db,
+                                  "CREATE TRIGGER test_block BEFORE INSERT ON events "
+                                  "WHEN NEW.kind IN ('reserve', 'precert', 'final') "
+                                  "BEGIN SELECT RAISE(ABORT, 'test: events blocked'); END",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    expect_err(hsmca_store_serial_reserve(f->st, f->sub, sn, n, T0), HSMCA_E_STATE,
+               "cannot reserve serial 112200000015 for issuer 'sub'");
+    assert_non_null(strstr(hsmca_err_detail(), "SQLITE_CONSTRAINT_TRIGGER"));
+    assert_non_null(strstr(hsmca_err_detail(), "test: events blocked"));
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM serials", NULL, 0), 0);
+
+    assert_int_equal(sqlite3_exec(db, "DROP TRIGGER test_block", NULL, NULL, NULL), SQLITE_OK);
+    expect_ok(hsmca_store_serial_reserve(f->st, f->sub, sn, n, T0), "reserve");
+    assert_int_equal(sqlite3_exec(db,
+                                  "CREATE TRIGGER test_block BEFORE INSERT ON events "
+                                  "WHEN NEW.kind = 'precert' "
+                                  "BEGIN SELECT RAISE(ABORT, 'test: events blocked'); END",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    expect_err(hsmca_store_precert_record(f->st, f->sub, sn, n, precert, sizeof precert, T0, T0,
+                                          T0),
+               HSMCA_E_STATE, "cannot record the precertificate for serial 112200000015");
+    expect_ok(hsmca_store_cert_get(f->st, f->sub, sn, n, &c), "get");
+    assert_int_equal(c->state, HSMCA_SERIAL_RESERVED);
+    hsmca_store_cert_free(c);
+    sqlite3_close(db);
+}
+
+/* The schema enforces the life cycle by itself, whoever writes. */
+static void test_schema_rules(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t sn[8];
+    size_t n = serial_n(sn, 0x30);
+    sqlite3 *db;
+
+    expect_ok(hsmca_store_serial_reserve(f->st, f->sub, sn, n, T0), "reserve");
+    do_precert(f, sn, n);
+    do_final(f, sn, n);
+    db = raw_open(f);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL), SQLITE_OK);
+    /* A second final, or any rewrite of a recorded one. */
+    raw_refused(db, "UPDATE serials SET final_der = x'3000'");
+    raw_refused(db, "UPDATE serials SET state = 'precert', final_der = NULL, final_at = NULL");
+    raw_refused(db, "UPDATE serials SET precert_der = x'3000'");
+    /* Serials are born reserved, move forward only, and stay. */
+    raw_refused(db, "INSERT INTO serials (issuer_id, serial, state, reserved_at, precert_der, "
+                    "not_before, not_after, precert_at) VALUES (1, x'01', 'precert', 0, x'30', "
+                    "0, 0, 0)");
+    raw_refused(db, "DELETE FROM serials");
+    raw_refused(db, "INSERT INTO serials (issuer_id, serial, state, reserved_at) "
+                    "VALUES (1, x'0102030405060708090a0b0c0d0e0f101112131415', 'reserved', 0)");
+    raw_refused(db, "INSERT INTO serials (issuer_id, serial, state, reserved_at) "
+                    "VALUES (99, x'02', 'reserved', 0)");
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO serials (issuer_id, serial, state, reserved_at) "
+                                  "VALUES (1, x'03', 'reserved', 0)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    raw_refused(db, "UPDATE serials SET state = 'final', precert_der = x'30', not_before = 0, "
+                    "not_after = 0, precert_at = 0, final_der = x'30', final_at = 0 "
+                    "WHERE serial = x'03'");
+    raw_refused(db, "UPDATE serials SET state = 'precert' WHERE serial = x'03'");
+    /* SCTs only with a final; the log is append-only. */
+    raw_refused(db, "INSERT INTO scts VALUES (1, x'03', 0, zeroblob(32), 0, x'00')");
+    raw_refused(db, "UPDATE events SET kind = 'x'");
+    raw_refused(db, "DELETE FROM events");
+    /* Issue #5's tables: reasons per RFC 5280, CRL numbers only go up. */
+    raw_refused(db, "INSERT INTO revocations VALUES (1, x'03', 0, 7, 0)");
+    raw_refused(db, "INSERT INTO revocations VALUES (1, x'04', 0, 1, 0)");
+    assert_int_equal(sqlite3_exec(db, "INSERT INTO crl_numbers VALUES (1, '', 5, 0)", NULL, NULL,
+                                  NULL),
+                     SQLITE_OK);
+    raw_refused(db, "UPDATE crl_numbers SET last_number = 5");
+    raw_refused(db, "UPDATE crl_numbers SET last_number = 4");
+    assert_int_equal(sqlite3_exec(db, "UPDATE crl_numbers SET last_number = 6", NULL, NULL, NULL),
+                     SQLITE_OK);
+    /* STRICT tables: a text serial is a type error, not a conversion. */
+    assert_int_not_equal(sqlite3_exec(db,
+                                      "INSERT INTO serials (issuer_id, serial, state, "
+                                      "reserved_at) VALUES (1, 'abc', 'reserved', 0)",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+    sqlite3_close(db);
+}
+
+/* ---- volume and concurrency ---- */
+
+static void test_many_random_serials(void **state)
+{
+    struct fixture *f = *state;
+    enum { N = 10000 };
+    uint8_t sn[16];
+    size_t count = 0;
+    sqlite3 *db;
+
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(getrandom(sn, sizeof sn, 0), (ssize_t)sizeof sn);
+        sn[0] &= 0x7f; /* positive */
+        if (sn[0] == 0)
+            sn[0] = 1; /* minimal */
+        expect_ok(hsmca_store_serial_reserve(f->st, f->sub, sn, sizeof sn, T0 + i), "reserve");
+    }
+    expect_ok(hsmca_store_count(f->st, f->sub, HSMCA_SERIAL_RESERVED, &count), "count");
+    assert_int_equal(count, N);
+    db = raw_open(f);
+    assert_int_equal(raw_int(db, "SELECT count(DISTINCT serial) FROM serials", NULL, 0), N);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM events WHERE kind = 'reserve'", NULL, 0),
+                     N);
+    sqlite3_close(db);
+}
+
+struct worker {
+    hsmca_store *st;
+    int64_t issuer;
+    uint8_t tag;        /* first serial octet; equal tags contend */
+    int n;
+    int ok, exists, other;
+    char first_error[256];
+};
+
+static void *reserve_worker(void *arg)
+{
+    struct worker *w = arg;
+    uint8_t sn[8];
+
+    for (int i = 0; i < w->n; i++) {
+        size_t len = serial_n(sn, (uint32_t)i);
+        hsmca_err err;
+        sn[0] = w->tag;
+        err = hsmca_store_serial_reserve(w->st, w->issuer, sn, len, T0);
+        if (err == HSMCA_OK) {
+            w->ok++;
+        } else if (err == HSMCA_E_EXISTS) {
+            w->exists++;
+        } else {
+            if (w->other++ == 0)
+                snprintf(w->first_error, sizeof w->first_error, "%s (%s)", hsmca_err_message(),
+                         hsmca_err_detail());
+        }
+    }
+    return NULL;
+}
+
+static void run_workers(struct worker *w, int nw)
+{
+    pthread_t t[8];
+
+    for (int i = 0; i < nw; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, reserve_worker, &w[i]), 0);
+    for (int i = 0; i < nw; i++)
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+    for (int i = 0; i < nw; i++) {
+        if (w[i].other != 0)
+            fail_msg("worker %d: %d unexpected errors, first: %s", i, w[i].other,
+                     w[i].first_error);
+    }
+}
+
+static void test_threads_distinct(void **state)
+{
+    struct fixture *f = *state;
+    struct worker w[4];
+    size_t count = 0;
+    sqlite3 *db;
+
+    for (int i = 0; i < 4; i++)
+        w[i] = (struct worker){.st = f->st, .issuer = f->sub, .tag = (uint8_t)(0x10 + i),
+                               .n = 250};
+    run_workers(w, 4);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(w[i].ok, 250);
+        assert_int_equal(w[i].exists, 0);
+    }
+    expect_ok(hsmca_store_count(f->st, f->sub, HSMCA_SERIAL_RESERVED, &count), "count");
+    assert_int_equal(count, 1000);
+    db = raw_open(f);
+    assert_int_equal(raw_int(db, "SELECT count(DISTINCT serial) FROM serials", NULL, 0), 1000);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM events WHERE kind = 'reserve'", NULL, 0),
+                     1000);
+    sqlite3_close(db);
+}
+
+/* Four threads race for the same serials: each is won exactly once. */
+static void test_threads_contend(void **state)
+{
+    struct fixture *f = *state;
+    struct worker w[4];
+    int ok = 0, exists = 0;
+
+    for (int i = 0; i < 4; i++)
+        w[i] = (struct worker){.st = f->st, .issuer = f->sub, .tag = 0x42, .n = 200};
+    run_workers(w, 4);
+    for (int i = 0; i < 4; i++) {
+        ok += w[i].ok;
+        exists += w[i].exists;
+    }
+    assert_int_equal(ok, 200);
+    assert_int_equal(exists, 600);
+}
+
+/* Another process holds the write lock; our call waits (busy timeout)
+ * and then succeeds, after the other's commit. */
+static void test_waits_for_other_process(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t sn[8];
+    size_t n = serial_n(sn, 0x40);
+    int p[2];
+    char c = 0;
+    pid_t pid;
+    sqlite3 *db;
+
+    hsmca_store_close(f->st);
+    f->st = NULL;
+    assert_int_equal(pipe(p), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        sqlite3 *cdb = NULL;
+        close(p[0]);
+        if (sqlite3_open_v2(f->db, &cdb, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+            _exit(10);
+        if (sqlite3_exec(cdb,
+                         "BEGIN IMMEDIATE; INSERT INTO events (time, kind) "
+                         "VALUES (0, 'test-holder')",
+                         NULL, NULL, NULL) != SQLITE_OK)
+            _exit(11);
+        if (write(p[1], "x", 1) != 1)
+            _exit(12);
+        usleep(1500 * 1000); /* hold the lock */
+        if (sqlite3_exec(cdb, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+            _exit(13);
+        sqlite3_close(cdb);
+        _exit(0);
+    }
+    close(p[1]);
+    assert_int_equal(read(p[0], &c, 1), 1); /* the child holds the lock */
+    close(p[0]);
+    expect_ok(hsmca_store_open(f->state, &f->st), "open while another process writes");
+    expect_ok(hsmca_store_serial_reserve(f->st, f->sub, sn, n, T0), "reserve after waiting");
+    wait_child(pid, 0);
+    /* Our write came after the other's commit. */
+    db = raw_open(f);
+    assert_true(raw_int(db, "SELECT id FROM events WHERE kind = 'test-holder'", NULL, 0) <
+                raw_int(db, "SELECT id FROM events WHERE kind = 'reserve'", NULL, 0));
+    sqlite3_close(db);
+}
+
+/* Several processes open a new state directory at once: one creates the
+ * directory and the schema, the others wait and use it. */
+static void test_concurrent_first_open(void **state)
+{
+    struct fixture *f = *state;
+    enum { N = 6 };
+    char dir[512], mode[16];
+    pid_t pid[N];
+    int gate[2];
+    hsmca_store *st = NULL;
+    sqlite3 *db = NULL;
+    char path[600];
+
+    snprintf(dir, sizeof dir, "%s/race", f->tmp);
+    hsmca_store_close(f->st);
+    f->st = NULL;
+    assert_int_equal(pipe(gate), 0);
+    for (int i = 0; i < N; i++) {
+        pid[i] = fork();
+        assert_true(pid[i] >= 0);
+        if (pid[i] == 0) {
+            char c;
+            close(gate[1]);
+            if (read(gate[0], &c, 1) != 0) /* released when the parent closes it */
+                _exit(9);
+            if (hsmca_store_open(dir, &st) != HSMCA_OK) {
+                fprintf(stderr, "child %d: %s (%s)\n", i, hsmca_err_message(),
+                        hsmca_err_detail());
+                _exit(10);
+            }
+            _exit(hsmca_store_schema_version(st) == 1 ? 0 : 11);
+        }
+    }
+    close(gate[0]);
+    close(gate[1]);
+    for (int i = 0; i < N; i++)
+        wait_child(pid[i], 0);
+    snprintf(path, sizeof path, "%s/%s", dir, HSMCA_STORE_DB_NAME);
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    assert_int_equal(raw_int(db, "PRAGMA user_version", NULL, 0), 1);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'serials'",
+                             NULL, 0),
+                     1);
+    raw_text(db, "PRAGMA journal_mode", mode, sizeof mode);
+    assert_string_equal(mode, "wal");
+    sqlite3_close(db);
+}
+
+/* When the other process holds the lock past the busy timeout (10 s), the
+ * call fails with a message naming what it was doing and SQLite's code,
+ * and changes nothing. */
+static void test_busy_timeout_message(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t sn[8];
+    size_t n = serial_n(sn, 0x41);
+    int up[2], down[2];
+    char c = 0;
+    pid_t pid;
+    sqlite3 *db;
+
+    hsmca_store_close(f->st);
+    f->st = NULL;
+    assert_int_equal(pipe(up), 0);
+    assert_int_equal(pipe(down), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        sqlite3 *cdb = NULL;
+        close(up[0]);
+        close(down[1]);
+        if (sqlite3_open_v2(f->db, &cdb, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+            sqlite3_exec(cdb, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+            _exit(10);
+        if (write(up[1], "x", 1) != 1 || read(down[0], &c, 1) != 1) /* until told */
+            _exit(11);
+        sqlite3_exec(cdb, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_close(cdb);
+        _exit(0);
+    }
+    close(up[1]);
+    close(down[0]);
+    assert_int_equal(read(up[0], &c, 1), 1);
+    expect_ok(hsmca_store_open(f->state, &f->st), "open");
+    expect_err(hsmca_store_serial_reserve(f->st, f->sub, sn, n, T0), HSMCA_E_IO,
+               "cannot reserve serial 112200000041 for issuer 'sub'");
+    assert_non_null(strstr(hsmca_err_detail(), "SQLITE_BUSY"));
+    assert_non_null(strstr(hsmca_err_detail(), "database is locked"));
+    assert_int_equal(write(down[1], "x", 1), 1);
+    close(up[0]);
+    close(down[1]);
+    wait_child(pid, 0);
+    db = raw_open(f);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM serials", NULL, 0), 0);
+    sqlite3_close(db);
+    /* The lock is gone: the same call now works. */
+    expect_ok(hsmca_store_serial_reserve(f->st, f->sub, sn, n, T0), "reserve");
+}
+
+/* A process dies after the reservation committed (before the token signs
+ * and the precertificate is recorded): the serial stays RESERVED, is never
+ * handed out again, and the precertificate can still be recorded. */
+static void test_crash_after_reserve(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t sn[8];
+    size_t n = serial_n(sn, 0x50);
+    hsmca_store_cert *c = NULL;
+    pid_t pid;
+
+    hsmca_store_close(f->st);
+    f->st = NULL;
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        hsmca_store *st = NULL;
+        if (hsmca_store_open(f->state, &st) != HSMCA_OK)
+            _exit(10);
+        if (hsmca_store_serial_reserve(st, f->sub, sn, n, T0) != HSMCA_OK)
+            _exit(11);
+        _exit(1); /* no close, no precert */
+    }
+    wait_child(pid, 1);
+    expect_ok(hsmca_store_open(f->state, &f->st), "reopen");
+    expect_ok(hsmca_store_cert_get(f->st, f->sub, sn, n, &c), "get");
+    assert_int_equal(c->state, HSMCA_SERIAL_RESERVED);
+    hsmca_store_cert_free(c);
+    expect_err(hsmca_store_serial_reserve(f->st, f->sub, sn, n, T0), HSMCA_E_EXISTS,
+               "already used (state reserved)");
+
+    /* Same, killed outright after the precertificate was recorded. */
+    serial_n(sn, 0x51);
+    hsmca_store_close(f->st);
+    f->st = NULL;
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        hsmca_store *st = NULL;
+        if (hsmca_store_open(f->state, &st) != HSMCA_OK ||
+            hsmca_store_serial_reserve(st, f->sub, sn, n, T0) != HSMCA_OK ||
+            hsmca_store_precert_record(st, f->sub, sn, n, precert, sizeof precert, T0, T0, T0) !=
+                HSMCA_OK)
+            _exit(10);
+        kill(getpid(), SIGKILL);
+        _exit(11);
+    }
+    wait_child(pid, -SIGKILL);
+    expect_ok(hsmca_store_open(f->state, &f->st), "reopen");
+    expect_ok(hsmca_store_cert_get(f->st, f->sub, sn, n, &c), "get");
+    assert_int_equal(c->state, HSMCA_SERIAL_PRECERT);
+    hsmca_store_cert_free(c);
+    do_final(f, sn, n); /* finishable later */
+}
+
+/* A process dies inside its write transaction: nothing of it remains and
+ * the lock is gone. */
+static void test_crash_mid_transaction(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t sn[8];
+    size_t n = serial_n(sn, 0x60);
+    hsmca_store_cert *c = NULL;
+    pid_t pid;
+
+    hsmca_store_close(f->st);
+    f->st = NULL;
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        sqlite3 *cdb = NULL;
+        sqlite3_stmt *s = NULL;
+        if (sqlite3_open_v2(f->db, &cdb, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+            sqlite3_exec(cdb, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_prepare_v2(cdb,
+                               "INSERT INTO serials (issuer_id, serial, state, reserved_at) "
+                               "VALUES (?1, ?2, 'reserved', 0)",
+                               -1, &s, NULL) != SQLITE_OK)
+            _exit(10);
+        sqlite3_bind_int64(s, 1, f->sub);
+        sqlite3_bind_blob(s, 2, sn, (int)n, SQLITE_STATIC);
+        if (sqlite3_step(s) != SQLITE_DONE)
+            _exit(11);
+        /* Make sure the uncommitted page reaches the WAL file. */
+        sqlite3_db_cacheflush(cdb);
+        kill(getpid(), SIGKILL);
+        _exit(12);
+    }
+    wait_child(pid, -SIGKILL);
+    expect_ok(hsmca_store_open(f->state, &f->st), "reopen");
+    expect_err(hsmca_store_cert_get(f->st, f->sub, sn, n, &c), HSMCA_E_NOT_FOUND, NULL);
+    expect_ok(hsmca_store_serial_reserve(f->st, f->sub, sn, n, T0), "reserve");
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_open_creates),
+        T(test_open_missing_parent),
+        T(test_open_not_a_directory),
+        T(test_open_from_env),
+        T(test_reopen_keeps_data),
+        T(test_newer_version_refused),
+        T(test_foreign_database_refused),
+        T(test_issuer_add_get_list),
+        T(test_issuer_duplicates),
+        T(test_issuer_unknown),
+        T(test_issuer_invalid),
+        T(test_serial_validation),
+        T(test_reserve_unknown_issuer),
+        T(test_reserve_twice),
+        T(test_precert_without_reserve),
+        T(test_precert_twice),
+        T(test_precert_bad_input),
+        T(test_final_without_precert),
+        T(test_final_twice),
+        T(test_scts_round_trip),
+        T(test_sct_bad_input),
+        T(test_cert_get_states),
+        T(test_counts),
+        T(test_events),
+        T(test_event_same_transaction),
+        T(test_schema_rules),
+        T(test_many_random_serials),
+        T(test_threads_distinct),
+        T(test_threads_contend),
+        T(test_waits_for_other_process),
+        T(test_concurrent_first_open),
+        T(test_busy_timeout_message),
+        T(test_crash_after_reserve),
+        T(test_crash_mid_transaction),
+    };
+
+    /* HSMCA_TEST_FILTER=test_crash* runs a subset while developing. */
+    if (getenv("HSMCA_TEST_FILTER") != NULL)
+        cmocka_set_test_filter(getenv("HSMCA_TEST_FILTER"));
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
