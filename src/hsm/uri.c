@@ -12,6 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/crypto.h>
+
 #include "hsm_int.h"
 
 static int hexval(int c)
@@ -102,26 +104,29 @@ static hsmca_err parse_attr(hsmca_pkcs11_uri *uri, const char *p, size_t n, int 
     name[name_len] = '\0';
     HSMCA_GUARD(pct_decode(eq + 1, n - name_len - 1, name, &v, &vlen));
 
-    if (!query && strcmp(name, "token") == 0) {
-        err = set_once(&uri->token, v, name);
-    } else if (!query && strcmp(name, "serial") == 0) {
-        err = set_once(&uri->serial, v, name);
-    } else if (!query && strcmp(name, "object") == 0) {
-        err = set_once(&uri->object, v, name);
-    } else if (!query && strcmp(name, "type") == 0) {
-        err = set_once(&uri->type, v, name);
-        if (err == HSMCA_OK && strcmp(uri->type, "private") != 0 &&
+    /* set_once takes v (and frees it on error); elsewhere v stays ours until
+     * it is stored, and out: frees whatever was not handed over. */
+    if (!query && (strcmp(name, "token") == 0 || strcmp(name, "serial") == 0 ||
+                   strcmp(name, "object") == 0 || strcmp(name, "type") == 0)) {
+        char **slot = strcmp(name, "token") == 0    ? &uri->token
+                      : strcmp(name, "serial") == 0 ? &uri->serial
+                      : strcmp(name, "object") == 0 ? &uri->object
+                                                    : &uri->type;
+        uint8_t *taken = v;
+        v = NULL;
+        HSMCA_GUARD(set_once(slot, taken, name));
+        if (slot == &uri->type && strcmp(uri->type, "private") != 0 &&
             strcmp(uri->type, "public") != 0 && strcmp(uri->type, "cert") != 0 &&
             strcmp(uri->type, "secret-key") != 0 && strcmp(uri->type, "data") != 0)
-            err = hsmca_err_setf(HSMCA_E_INPUT,
-                                 "pkcs11 URI: type '%s' is not one of private, public, cert, "
-                                 "secret-key, data (RFC 7512 §2.3)", uri->type);
+            HSMCA_FAIL(HSMCA_E_INPUT, "pkcs11 URI: type '%s' is not one of private, public, "
+                       "cert, secret-key, data (RFC 7512 §2.3)", uri->type);
     } else if (!query && strcmp(name, "id") == 0) {
         HSMCA_ENSURE(uri->id == NULL, HSMCA_E_INPUT, "pkcs11 URI: 'id' appears twice");
         HSMCA_ENSURE(vlen > 0 && vlen <= HSMCA_KEY_ID_MAX, HSMCA_E_INPUT,
                      "pkcs11 URI: 'id' must be 1 to %d bytes", HSMCA_KEY_ID_MAX);
         uri->id = v;
         uri->id_len = vlen;
+        v = NULL;
     } else if (!query && strcmp(name, "slot-id") == 0) {
         char *end = NULL;
         long id;
@@ -131,24 +136,22 @@ static hsmca_err parse_attr(hsmca_pkcs11_uri *uri, const char *p, size_t n, int 
         HSMCA_ENSURE(errno == 0 && end != (char *)v && *end == '\0' && id >= 0, HSMCA_E_INPUT,
                      "pkcs11 URI: slot-id '%s' is not a decimal number", (char *)v);
         uri->slot_id = id;
-        free(v);
-    } else if (query && strcmp(name, "module-path") == 0) {
-        err = set_once(&uri->module_path, v, name);
-    } else if (query && strcmp(name, "pin-source") == 0) {
-        err = set_once(&uri->pin_source, v, name);
+    } else if (query && (strcmp(name, "module-path") == 0 || strcmp(name, "pin-source") == 0)) {
+        uint8_t *taken = v;
+        v = NULL;
+        HSMCA_GUARD(set_once(name[0] == 'm' ? &uri->module_path : &uri->pin_source, taken, name));
     } else if (query && strcmp(name, "pin-value") == 0) {
-        free(v);
         HSMCA_FAIL(HSMCA_E_USAGE,
                    "pkcs11 URI: pin-value is refused: a PIN in a URI ends up in argv and "
                    "shell history; use pin-source=file:PATH, $HSMCA_PIN or the prompt");
-    } else {
-        /* Attributes we do not use (manufacturer, model, library-*, ...)
-         * narrow the match in other tools; ignoring them only widens ours,
-         * and token/object/id still have to match. */
-        free(v);
     }
-    v = NULL;
+    /* Other attributes (manufacturer, model, library-*, ...) narrow the match
+     * in other tools; ignoring them only widens ours, and token/object/id
+     * still have to match. */
 out:
+    if (v != NULL)
+        OPENSSL_cleanse(v, vlen); /* pin-value lands here */
+    free(v);
     return err;
 }
 
