@@ -273,7 +273,7 @@ static hsmca_err issue_sets_single(bench *b, issuer *is, unsigned thread, size_t
         X509 *pre = NULL, *fin = NULL;
         hsmca_sct *sct = NULL, *scts[1];
 
-        snprintf(dns, sizeof(dns), "t%u-%zu.%s.bench.example", thread, i, is->key_label);
+        snprintf(dns, sizeof(dns), "t%u-%zu.%s.bench.example.com", thread, i, is->key_label);
         err = hsmca_ca_issue_precert(is->ca, &req, &pre, serial, &serial_len);
         if (err == HSMCA_OK)
             err = hsmca_ct_sct_sign(b->log_key, pre, is->cert,
@@ -420,7 +420,7 @@ static double sets_rate(bench *b, issuer *is, unsigned threads, size_t batch)
 /* A real precertificate TBS for the raw-rate message (and a warm-up). */
 static void sample_tbs(bench *b, issuer *is)
 {
-    const char *names[1] = {"warmup.bench.example"};
+    const char *names[1] = {"warmup.bench.example.com"};
     hsmca_ca_request req = {b->leaf_key, names, 1, NULL, 0, NULL, b->profiles, NULL};
     uint8_t serial[HSMCA_X509_SERIAL_MAX];
     size_t serial_len = 0;
@@ -535,7 +535,7 @@ static void phases(bench *b, issuer *is)
         char dns[80];
         const char *names[1] = {dns};
 
-        snprintf(dns, sizeof(dns), "phase-%zu.%s.bench.example", r, is->key_label);
+        snprintf(dns, sizeof(dns), "phase-%zu.%s.bench.example.com", r, is->key_label);
         PHASE(PH_RANDOM, hsmca_hsm_random(b->tok, rnd, sizeof(rnd)));
         CHECK(hsmca_x509_serial_from_random(rnd, sizeof(rnd), serial, &serial_len));
         PHASE(PH_PROFILE, hsmca_profile_load_named("tls-server", b->profiles, &p));
@@ -549,7 +549,7 @@ static void phases(bench *b, issuer *is)
         PHASE(PH_BUILD, hsmca_x509_build(&xr, &cert));
         PHASE(PH_BUILD, hsmca_ct_add_poison(cert));
         PHASE(PH_THROWAWAY_KEY, hsmca_x509_throwaway_key(pub, &tk));
-        PHASE(PH_THROWAWAY_SIGN, hsmca_x509_sign(cert, tk, tk));
+        PHASE(PH_THROWAWAY_SIGN, hsmca_x509_sign_throwaway(cert, tk));
         PHASE(PH_TBS, hsmca_x509_tbs_der(cert, &tbs, &tbs_len));
         in = (hsmca_lint_input){cert, HSMCA_PROFILE_TLS_SERVER, is->cert, now, NULL, 1};
         PHASE(PH_LINT, hsmca_lint_run(&in, &res));
@@ -576,7 +576,7 @@ static void phases(bench *b, issuer *is)
         PHASE(PH_SCT_ENCODE, hsmca_ct_sct_encode(sct, &sct_tls, &sct_len));
         PHASE(PH_FINAL_BUILD, hsmca_ct_final_from_precert(precert, scts, 1, &final));
         PHASE(PH_F_THROWAWAY_KEY, hsmca_x509_throwaway_key(pub, &tk));
-        PHASE(PH_F_THROWAWAY_SIGN, hsmca_x509_sign(final, tk, tk));
+        PHASE(PH_F_THROWAWAY_SIGN, hsmca_x509_sign_throwaway(final, tk));
         PHASE(PH_F_TBS, hsmca_x509_tbs_der(final, &ftbs, &ftbs_len));
         in = (hsmca_lint_input){final, HSMCA_PROFILE_TLS_SERVER, is->cert, now, NULL, 0};
         PHASE(PH_F_LINT, hsmca_lint_run(&in, &res));

@@ -36,4 +36,4 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "system:  Debian $(cat /etc/debian_version), $(softhsm2-util --version 2>/dev/null | sed 's/^/SoftHSM /'), $(openssl version | cut -d' ' -f1-2)"
 echo "state:   $(df -T "$work" | awk 'NR==2 {print $2}') file system (commits are fsync'd)"
 echo
-"$build/hsmca_bench_issuance" --state "$work/state" "$@"
+"$build/bench/hsmca_bench_issuance" --state "$work/state" "$@"

@@ -69,6 +69,11 @@ hsmca_err hsmca_ca_open(hsmca_store *st, hsmca_hsm *hsm, const char *issuer_name
 void hsmca_ca_free(hsmca_ca *ca);
 X509 *hsmca_ca_get0_cert(const hsmca_ca *ca);
 const hsmca_store_issuer *hsmca_ca_get0_issuer(const hsmca_ca *ca);
+/* The issuing key and its token (borrowed; valid until hsmca_ca_free), for
+ * callers that sign or draw randomness next to issuance, e.g. the
+ * benchmark measuring the key's raw signing rate. */
+hsmca_key *hsmca_ca_get0_key(const hsmca_ca *ca);
+hsmca_token *hsmca_ca_get0_token(const hsmca_ca *ca);
 
 typedef struct hsmca_ca_request {
     EVP_PKEY *subject_key;      /* from a CSR (signature checked) or a public key */
@@ -92,6 +97,68 @@ hsmca_err hsmca_ca_issue_precert(hsmca_ca *ca, const hsmca_ca_request *req, X509
 hsmca_err hsmca_ca_issue_final(hsmca_ca *ca, const uint8_t *serial, size_t serial_len,
                                hsmca_sct *const *scts, size_t n_scts, const hsmca_ct_log *logs,
                                size_t n_logs, X509 **out);
+
+/* ---- batches ----
+ *
+ * Many requests, few durable commits: a batch reserves the serials of all
+ * its requests in one transaction, lets the token sign them one by one, and
+ * records all the signed certificates in one more. The rules of the
+ * one-request calls above hold for every request of a batch (they are
+ * these calls with n = 1):
+ *   - each request is built and linted (throwaway-key signature first) on
+ *     its own; one that is refused (bad request, blocking lint finding, for
+ *     finals also an unknown serial, a final already issued, an SCT that
+ *     does not verify, the same serial twice in the batch) gets its error in
+ *     its result, consumes no serial, and does not stop the others;
+ *   - serials are reserved (committed) before the token signs anything;
+ *   - nothing is reported issued before the commit that records it: a
+ *     result holds a certificate only after that commit;
+ *   - a request that fails after its serial was reserved (the token fails,
+ *     its signature does not verify) leaves that serial RESERVED, never
+ *     reused and never answered "good", as a crash would;
+ *   - a precertificate gets at most one final (the store refuses a second,
+ *     also within one batch).
+ * The return value is HSMCA_OK when the batch ran to its end, whatever each
+ * request came to (see out[i].err); an error when the batch failed as a
+ * whole (the store could not commit): then no result holds a certificate
+ * and each pending request's result carries that error. */
+
+/* What one request of a batch came to. Zero it before the call; free what
+ * it holds with hsmca_ca_results_clear. */
+typedef struct hsmca_ca_result {
+    hsmca_err err;             /* HSMCA_OK: issued and recorded (cert set) */
+    char *message;             /* why not (hsmca_err_message() then), or NULL */
+    char *detail;              /* the library detail under it, or NULL */
+    X509 *cert;                /* the certificate, owned by the caller */
+    /* The serial: the precertificate's (or the final's). serial_len is 0
+     * for a precertificate request refused before its serial was reserved. */
+    uint8_t serial[HSMCA_STORE_SERIAL_MAX];
+    size_t serial_len;
+} hsmca_ca_result;
+
+/* Free the certificates and messages of n results and zero them. */
+void hsmca_ca_results_clear(hsmca_ca_result *r, size_t n);
+
+/* Issue n precertificates (one result per request, in order). */
+hsmca_err hsmca_ca_issue_precerts(hsmca_ca *ca, const hsmca_ca_request *reqs, size_t n,
+                                  hsmca_ca_result *out);
+
+typedef struct hsmca_ca_final_request {
+    const uint8_t *serial;     /* the precertificate's serial */
+    size_t serial_len;
+    /* Optional: the precertificate as it was issued, which saves parsing
+     * the stored copy (a noticeable cost with OpenSSL 3.0). It must be
+     * byte-identical to the stored one (HSMCA_E_VERIFY otherwise); the
+     * stored one is what counts. NULL: the stored copy is used. */
+    X509 *precert;
+    hsmca_sct *const *scts;    /* at least one, embedded in this order */
+    size_t n_scts;
+} hsmca_ca_final_request;
+
+/* Issue n final certificates, each as hsmca_ca_issue_final would, every SCT
+ * checked against logs. */
+hsmca_err hsmca_ca_issue_finals(hsmca_ca *ca, const hsmca_ca_final_request *reqs, size_t n,
+                                const hsmca_ct_log *logs, size_t n_logs, hsmca_ca_result *out);
 
 /* Find the stored serial of a precertificate given as a certificate: it
  * must be this issuer's and byte-identical to the stored one (HSMCA_E_VERIFY

@@ -106,6 +106,11 @@ typedef enum hsmca_serial_state {
 
 const char *hsmca_store_serial_state_name(hsmca_serial_state s);
 
+/* HSMCA_E_INPUT, with a message saying why, unless serial is 1..20 octets
+ * of a positive, minimal DER INTEGER (the rule above); every call that
+ * takes a serial applies it first. */
+hsmca_err hsmca_store_check_serial(const uint8_t *serial, size_t len);
+
 /* Reserve a serial for an issuer before anything is signed. HSMCA_E_EXISTS
  * if the issuer has ever used it (whatever its state). */
 hsmca_err hsmca_store_serial_reserve(hsmca_store *st, int64_t issuer_id, const uint8_t *serial,
@@ -156,6 +161,68 @@ typedef struct hsmca_store_cert {
 hsmca_err hsmca_store_cert_get(hsmca_store *st, int64_t issuer_id, const uint8_t *serial,
                                size_t serial_len, hsmca_store_cert **out);
 void hsmca_store_cert_free(hsmca_store_cert *c);
+
+/* ---- batches: many rows, one transaction, one durable commit ----
+ *
+ * Each batch call is one transaction that does, row by row, what the
+ * one-row call above does, and commits all rows together or none: the first
+ * row that fails rolls the whole batch back (nothing of it is written, no
+ * event is logged) and *out_index (may be NULL) names that row; it is n when
+ * the failure is not one row's (store unreachable, commit failed) and on
+ * success. The error is the one-row call's for that row (HSMCA_E_EXISTS for
+ * a used serial, HSMCA_E_STATE for a serial in the wrong state, ...). A
+ * serial given twice in one batch is refused by its second row, as two
+ * one-row calls would refuse the second. Malformed rows are refused before
+ * the transaction starts. n = 0 does nothing and succeeds. The one-row calls
+ * are these with n = 1. */
+
+/* A serial as the store keys it (see hsmca_store_check_serial's rules). */
+typedef struct hsmca_store_serial {
+    uint8_t b[HSMCA_STORE_SERIAL_MAX];
+    size_t len;
+} hsmca_store_serial;
+
+/* Reserve n serials (state RESERVED), as hsmca_store_serial_reserve. */
+hsmca_err hsmca_store_serials_reserve(hsmca_store *st, int64_t issuer_id,
+                                      const hsmca_store_serial *serials, size_t n, hsmca_time now,
+                                      size_t *out_index);
+
+/* One signed precertificate, as hsmca_store_precert_record takes it. */
+typedef struct hsmca_store_precert {
+    hsmca_store_serial serial;
+    const uint8_t *der;
+    size_t der_len;
+    hsmca_time not_before, not_after;
+} hsmca_store_precert;
+
+/* Record n precertificates (RESERVED -> PRECERT). */
+hsmca_err hsmca_store_precerts_record(hsmca_store *st, int64_t issuer_id,
+                                      const hsmca_store_precert *recs, size_t n, hsmca_time now,
+                                      size_t *out_index);
+
+/* One signed final certificate and its SCTs, as hsmca_store_final_record
+ * takes them. */
+typedef struct hsmca_store_final {
+    hsmca_store_serial serial;
+    const uint8_t *der;
+    size_t der_len;
+    const hsmca_store_sct *scts;
+    size_t n_scts;
+} hsmca_store_final;
+
+/* Record n final certificates (PRECERT -> FINAL). */
+hsmca_err hsmca_store_finals_record(hsmca_store *st, int64_t issuer_id,
+                                    const hsmca_store_final *recs, size_t n, hsmca_time now,
+                                    size_t *out_index);
+
+/* Read n serials of an issuer in one read transaction (one snapshot).
+ * out[i] (an array of n pointers) receives the record of serials[i], or
+ * NULL when the issuer never reserved it: unknown serials are not an error
+ * here. Free each with hsmca_store_cert_free. On error every out[i] is
+ * NULL. */
+hsmca_err hsmca_store_certs_get(hsmca_store *st, int64_t issuer_id,
+                                const hsmca_store_serial *serials, size_t n,
+                                hsmca_store_cert **out);
 
 /* Counts by state, for `hsmca issuer list` and tests. */
 hsmca_err hsmca_store_count(hsmca_store *st, int64_t issuer_id, hsmca_serial_state state,

@@ -94,8 +94,18 @@ hsmca_err hsmca_x509_sign(X509 *cert, EVP_PKEY *key, EVP_PKEY *verify_key);
  * OPENSSL_free. */
 hsmca_err hsmca_x509_tbs_der(X509 *cert, uint8_t **out, size_t *out_len);
 
+/* Sign cert with a throwaway software key for linting (BR 4.3.1.2): the
+ * same algorithm and algorithm-identifier checks as hsmca_x509_sign, but the
+ * signature is not verified. It is made in software by a key nobody trusts,
+ * and the certificate it signs is only linted, never published; verification
+ * is for token signatures (CONFORMANCE.md §2), which hsmca_x509_sign checks. */
+hsmca_err hsmca_x509_sign_throwaway(X509 *cert, EVP_PKEY *throwaway);
+
 /* A throwaway software key of the same type as `like` (same RSA size or
- * curve), for pre-signing a TBS before the token signs it (BR 4.3.1.2). */
+ * curve), for pre-signing a TBS before the token signs it (BR 4.3.1.2).
+ * One key per type and size is generated on first use and shared by the
+ * whole process (thread-safe): *out is a new reference to it, freed with
+ * EVP_PKEY_free as usual. Never the key of `like`. */
 hsmca_err hsmca_x509_throwaway_key(EVP_PKEY *like, EVP_PKEY **out);
 
 /* Turn n >= 9 random bytes into a serial per CONFORMANCE.md §1: at most

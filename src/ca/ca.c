@@ -107,6 +107,16 @@ const hsmca_store_issuer *hsmca_ca_get0_issuer(const hsmca_ca *ca)
     return ca->issuer;
 }
 
+hsmca_key *hsmca_ca_get0_key(const hsmca_ca *ca)
+{
+    return ca->key;
+}
+
+hsmca_token *hsmca_ca_get0_token(const hsmca_ca *ca)
+{
+    return ca->tok;
+}
+
 static hsmca_err load_profile(const hsmca_ca *ca, const hsmca_ca_request *req, hsmca_profile **out)
 {
     hsmca_err err = HSMCA_OK;
@@ -127,12 +137,131 @@ out:
     return err;
 }
 
-/* Build the precert TBS with a fresh serial and the poison, and lint it. */
-static hsmca_err build_linted(hsmca_ca *ca, const hsmca_ca_request *req, const hsmca_profile *p,
-                              hsmca_time now, X509 **out, uint8_t *serial, size_t *serial_len,
-                              uint8_t **tbs, size_t *tbs_len)
+/* ---- results ---- */
+
+void hsmca_ca_results_clear(hsmca_ca_result *r, size_t n)
+{
+    for (size_t i = 0; r != NULL && i < n; i++) {
+        X509_free(r[i].cert);
+        free(r[i].message);
+        free(r[i].detail);
+        memset(&r[i], 0, sizeof(r[i]));
+    }
+}
+
+/* Record the thread's current error (err) as r's outcome. */
+static void result_fail(hsmca_ca_result *r, hsmca_err err)
+{
+    const char *detail = hsmca_err_detail();
+
+    r->err = err;
+    free(r->message);
+    free(r->detail);
+    r->message = strdup(hsmca_err_message());
+    r->detail = detail != NULL && detail[0] != '\0' ? strdup(detail) : NULL;
+}
+
+/* Make r's error the thread's current error again (the one-request calls). */
+static hsmca_err result_raise(const hsmca_ca_result *r)
+{
+    hsmca_err_setf(r->err, "%s", r->message != NULL ? r->message : "out of memory");
+    if (r->detail != NULL)
+        hsmca_err_detailf("%s", r->detail);
+    return r->err;
+}
+
+/* ---- precertificates ---- */
+
+/* Profiles of one batch, each loaded once (loading parses YAML). */
+#define PROFILE_CACHE 4
+
+typedef struct profile_cache {
+    const char *name[PROFILE_CACHE], *dir[PROFILE_CACHE];
+    hsmca_profile *p[PROFILE_CACHE];
+    size_t n;
+} profile_cache;
+
+static int same_str(const char *a, const char *b)
+{
+    return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static hsmca_err cached_profile(const hsmca_ca *ca, const hsmca_ca_request *req,
+                                profile_cache *pc, const hsmca_profile **out)
 {
     hsmca_err err = HSMCA_OK;
+    hsmca_profile *p = NULL;
+
+    for (size_t i = 0; i < pc->n; i++) {
+        if (same_str(pc->name[i], req->profile) && same_str(pc->dir[i], req->profiles_dir)) {
+            *out = pc->p[i];
+            return HSMCA_OK;
+        }
+    }
+    HSMCA_GUARD(load_profile(ca, req, &p));
+    *out = p;
+    if (pc->n < PROFILE_CACHE) {
+        pc->name[pc->n] = req->profile;
+        pc->dir[pc->n] = req->profiles_dir;
+        pc->p[pc->n++] = p;
+        p = NULL;
+    } else {
+        /* Full: keep it alive in the last slot for this request. */
+        hsmca_profile_free(pc->p[PROFILE_CACHE - 1]);
+        pc->name[PROFILE_CACHE - 1] = req->profile;
+        pc->dir[PROFILE_CACHE - 1] = req->profiles_dir;
+        pc->p[PROFILE_CACHE - 1] = p;
+        p = NULL;
+    }
+out:
+    hsmca_profile_free(p);
+    return err;
+}
+
+static void profile_cache_free(profile_cache *pc)
+{
+    for (size_t i = 0; i < pc->n; i++)
+        hsmca_profile_free(pc->p[i]);
+    pc->n = 0;
+}
+
+/* One precertificate request on its way through a batch. */
+typedef struct pre_item {
+    const hsmca_ca_request *req;
+    hsmca_ca_result *res;
+    const hsmca_profile *p;
+    X509 *cert;
+    uint8_t *tbs;              /* the TBS that was linted */
+    size_t tbs_len;
+    uint8_t *der;              /* the signed precertificate */
+    size_t der_len;
+    hsmca_store_serial serial;
+    int draws;                 /* serials drawn for it */
+    int live;                  /* still on its way */
+} pre_item;
+
+static void pre_item_drop(pre_item *it)
+{
+    X509_free(it->cert);
+    OPENSSL_free(it->tbs);
+    OPENSSL_free(it->der);
+    it->cert = NULL;
+    it->tbs = it->der = NULL;
+    it->live = 0;
+}
+
+/* it failed with the current error err. */
+static void pre_item_fail(pre_item *it, hsmca_err err)
+{
+    result_fail(it->res, err);
+    pre_item_drop(it);
+}
+
+/* Build the precert TBS with a fresh serial and the poison, and lint it. */
+static hsmca_err build_linted(hsmca_ca *ca, pre_item *it, hsmca_time now)
+{
+    hsmca_err err = HSMCA_OK;
+    const hsmca_ca_request *req = it->req;
     uint8_t rnd[16];
     X509 *cert = NULL;
     hsmca_lint_result *res = NULL;
@@ -140,26 +269,33 @@ static hsmca_err build_linted(hsmca_ca *ca, const hsmca_ca_request *req, const h
     hsmca_x509_request xr;
     hsmca_lint_input in;
 
+    X509_free(it->cert);
+    OPENSSL_free(it->tbs);
+    it->cert = NULL;
+    it->tbs = NULL;
     /* CONFORMANCE.md §1: 16 bytes from the token's RNG, top bit cleared. */
     HSMCA_GUARD(hsmca_hsm_random(ca->tok, rnd, sizeof(rnd)));
-    HSMCA_GUARD(hsmca_x509_serial_from_random(rnd, sizeof(rnd), serial, serial_len));
+    HSMCA_GUARD(hsmca_x509_serial_from_random(rnd, sizeof(rnd), it->serial.b, &it->serial.len));
+    it->draws++;
     memset(&subject, 0, sizeof(subject));
     xr = (hsmca_x509_request){
-        .profile = p, .subject = &subject, .subject_key = req->subject_key, .issuer = ca->cert,
-        .signer_public = hsmca_hsm_key_get0_public(ca->key), .serial = serial,
-        .serial_len = *serial_len, .now = now, .base_url = ca->issuer->base_url,
-        .issuer_id = ca->issuer->name, .dns_names = req->dns_names, .n_dns = req->n_dns,
-        .ip_addrs = req->ip_addrs, .n_ips = req->n_ips};
+        .profile = it->p, .subject = &subject, .subject_key = req->subject_key,
+        .issuer = ca->cert, .signer_public = hsmca_hsm_key_get0_public(ca->key),
+        .serial = it->serial.b, .serial_len = it->serial.len, .now = now,
+        .base_url = ca->issuer->base_url, .issuer_id = ca->issuer->name,
+        .dns_names = req->dns_names, .n_dns = req->n_dns, .ip_addrs = req->ip_addrs,
+        .n_ips = req->n_ips};
     HSMCA_GUARD(hsmca_x509_build(&xr, &cert));
     /* RFC 6962 §3.1: the poison makes it a precertificate. */
     HSMCA_GUARD(hsmca_ct_add_poison(cert));
     in = (hsmca_lint_input){NULL, HSMCA_PROFILE_TLS_SERVER, ca->cert, now, req->skip_lints, 1};
-    err = hsmca_ca_presign_lint(cert, hsmca_hsm_key_get0_public(ca->key), &in, tbs, tbs_len, &res);
+    err = hsmca_ca_presign_lint(cert, hsmca_hsm_key_get0_public(ca->key), &in, &it->tbs,
+                                &it->tbs_len, &res);
     if (err != HSMCA_OK) {
         hsmca_err_context("precertificate refused before signing (no serial was used)");
         goto out;
     }
-    *out = cert;
+    it->cert = cert;
     cert = NULL;
 out:
     OPENSSL_cleanse(rnd, sizeof(rnd));
@@ -168,59 +304,197 @@ out:
     return err;
 }
 
-hsmca_err hsmca_ca_issue_precert(hsmca_ca *ca, const hsmca_ca_request *req, X509 **out,
-                                 uint8_t *out_serial, size_t *out_serial_len)
+/* The request's own checks, its profile, and its linted TBS. */
+static hsmca_err pre_prepare(hsmca_ca *ca, pre_item *it, profile_cache *pc, hsmca_time now)
 {
     hsmca_err err = HSMCA_OK;
-    hsmca_profile *p = NULL;
-    X509 *cert = NULL;
-    uint8_t serial[HSMCA_X509_SERIAL_MAX], *tbs = NULL, *der = NULL;
-    size_t serial_len = 0, tbs_len = 0, der_len = 0;
-    hsmca_time now = hsmca_clock_now();
-    char sx[2 * HSMCA_X509_SERIAL_MAX + 1];
-    int attempt;
+    const hsmca_ca_request *req = it->req;
 
     HSMCA_ENSURE(req->subject_key != NULL, HSMCA_E_USAGE, "no subject public key");
     HSMCA_ENSURE(req->n_dns + req->n_ips > 0, HSMCA_E_INPUT,
                  "a TLS certificate needs at least one DNS name or IP address (BR 7.1.2.7.12)");
-    HSMCA_GUARD(load_profile(ca, req, &p));
-    /* A 127-bit serial collides with a used one with negligible probability;
-     * if it ever does, the store refuses it and a new one is drawn. */
-    for (attempt = 0;; attempt++) {
-        X509_free(cert);
-        cert = NULL;
-        OPENSSL_free(tbs);
-        tbs = NULL;
-        HSMCA_GUARD(build_linted(ca, req, p, now, &cert, serial, &serial_len, &tbs, &tbs_len));
+    HSMCA_GUARD(cached_profile(ca, req, pc, &it->p));
+    HSMCA_GUARD(build_linted(ca, it, now));
+out:
+    return err;
+}
+
+/* Reserve the serials of the live items in one transaction. A collision
+ * with a used serial (127 random bits: negligible, but possible) draws a
+ * new serial for that item, rebuilt and relinted, at most three times, as
+ * before. Bounded: every round either commits, ends an item, or redraws
+ * one (3 per item). */
+static hsmca_err pre_reserve(hsmca_ca *ca, pre_item *items, size_t n, hsmca_time now)
+{
+    hsmca_err err = HSMCA_OK;
+    hsmca_store_serial *sv = calloc(n > 0 ? n : 1, sizeof(*sv));
+    size_t *idx = calloc(n > 0 ? n : 1, sizeof(*idx));
+
+    HSMCA_ENSURE(sv != NULL && idx != NULL, HSMCA_E_NOMEM, "out of memory");
+    for (;;) {
+        size_t m = 0, bad = 0;
+        pre_item *it;
+
+        for (size_t i = 0; i < n; i++) {
+            if (items[i].live) {
+                sv[m] = items[i].serial;
+                idx[m++] = i;
+            }
+        }
         /* Reserved before the token signs: never used twice, even after a
          * crash (DESIGN.md "What it does" 2). */
-        err = hsmca_store_serial_reserve(ca->store, ca->issuer->id, serial, serial_len, now);
-        if (err != HSMCA_E_EXISTS || attempt >= 3)
+        err = hsmca_store_serials_reserve(ca->store, ca->issuer->id, sv, m, now, &bad);
+        if (err == HSMCA_OK || bad >= m)
             break;
-        hsmca_log_warn("serial collision with a used serial; drawing another");
+        it = &items[idx[bad]];
+        if (err == HSMCA_E_EXISTS && it->draws <= 3) {
+            hsmca_log_warn("serial collision with a used serial; drawing another");
+            err = build_linted(ca, it, now);
+        }
+        if (err != HSMCA_OK)
+            pre_item_fail(it, err);
+        err = HSMCA_OK;
     }
-    HSMCA_GUARD(err);
-    fault_point("after-reserve");
-    HSMCA_GUARD(hsmca_ca_token_sign(cert, hsmca_hsm_key_get0_signer(ca->key),
-                                    hsmca_hsm_key_get0_public(ca->key), tbs, tbs_len));
-    fault_point("after-precert-sign");
-    HSMCA_GUARD(hsmca_x509_to_der(cert, &der, &der_len));
-    /* Recorded before it is returned: an assigned serial is known to OCSP. */
-    HSMCA_GUARD(hsmca_store_precert_record(ca->store, ca->issuer->id, serial, serial_len, der,
-                                           der_len, now - p->backdate_seconds,
-                                           now - p->backdate_seconds + p->validity_seconds, now));
-    fault_point("after-precert-record");
-    hex(serial, serial_len, sx, sizeof(sx));
-    hsmca_log_info("issuer '%s': precertificate %s issued", ca->issuer->name, sx);
-    memcpy(out_serial, serial, serial_len);
-    *out_serial_len = serial_len;
-    *out = cert;
-    cert = NULL;
 out:
-    hsmca_profile_free(p);
-    X509_free(cert);
-    OPENSSL_free(tbs);
-    OPENSSL_free(der);
+    free(sv);
+    free(idx);
+    return err;
+}
+
+/* Record the signed live items in one transaction. A row the store refuses
+ * fails that item alone and the others are committed without it. */
+static hsmca_err pre_record(hsmca_ca *ca, pre_item *items, size_t n, hsmca_time now)
+{
+    hsmca_err err = HSMCA_OK;
+    hsmca_store_precert *recs = calloc(n > 0 ? n : 1, sizeof(*recs));
+    size_t *idx = calloc(n > 0 ? n : 1, sizeof(*idx));
+
+    HSMCA_ENSURE(recs != NULL && idx != NULL, HSMCA_E_NOMEM, "out of memory");
+    for (;;) {
+        size_t m = 0, bad = 0;
+
+        for (size_t i = 0; i < n; i++) {
+            const hsmca_profile *p = items[i].p;
+
+            if (!items[i].live)
+                continue;
+            recs[m] = (hsmca_store_precert){items[i].serial, items[i].der, items[i].der_len,
+                                            now - p->backdate_seconds,
+                                            now - p->backdate_seconds + p->validity_seconds};
+            idx[m++] = i;
+        }
+        err = hsmca_store_precerts_record(ca->store, ca->issuer->id, recs, m, now, &bad);
+        if (err == HSMCA_OK || bad >= m)
+            break;
+        pre_item_fail(&items[idx[bad]], err);
+    }
+out:
+    free(recs);
+    free(idx);
+    return err;
+}
+
+hsmca_err hsmca_ca_issue_precerts(hsmca_ca *ca, const hsmca_ca_request *reqs, size_t n,
+                                  hsmca_ca_result *out)
+{
+    hsmca_err err = HSMCA_OK;
+    pre_item *items = NULL;
+    profile_cache pc;
+    hsmca_time now = hsmca_clock_now();
+    char sx[2 * HSMCA_X509_SERIAL_MAX + 1];
+
+    memset(&pc, 0, sizeof(pc));
+    HSMCA_ENSURE(ca != NULL && (n == 0 || (reqs != NULL && out != NULL)), HSMCA_E_USAGE,
+                 "hsmca_ca_issue_precerts: no CA, requests or results");
+    if (n == 0)
+        goto out;
+    items = calloc(n, sizeof(*items));
+    HSMCA_ALLOC(items);
+    for (size_t i = 0; i < n; i++) {
+        items[i] = (pre_item){.req = &reqs[i], .res = &out[i], .live = 1};
+        out[i].err = HSMCA_OK;
+        out[i].cert = NULL;
+        out[i].serial_len = 0;
+    }
+
+    /* 1. Build and lint each request on its own: a refused one uses no
+     * serial and does not hold up the others (BR 4.3.1.2). */
+    for (size_t i = 0; i < n; i++) {
+        err = pre_prepare(ca, &items[i], &pc, now);
+        if (err != HSMCA_OK)
+            pre_item_fail(&items[i], err);
+    }
+    err = HSMCA_OK;
+    /* 2. One commit reserves every serial before the token signs. */
+    HSMCA_GUARD(pre_reserve(ca, items, n, now));
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].live) {
+            memcpy(out[i].serial, items[i].serial.b, items[i].serial.len);
+            out[i].serial_len = items[i].serial.len;
+        }
+    }
+    fault_point("after-reserve");
+    /* 3. The token signs exactly the linted TBS; a failure here leaves that
+     * serial reserved, never reused. */
+    for (size_t i = 0; i < n; i++) {
+        pre_item *it = &items[i];
+
+        if (!it->live)
+            continue;
+        err = hsmca_ca_token_sign(it->cert, hsmca_hsm_key_get0_signer(ca->key),
+                                  hsmca_hsm_key_get0_public(ca->key), it->tbs, it->tbs_len);
+        if (err == HSMCA_OK)
+            err = hsmca_x509_to_der(it->cert, &it->der, &it->der_len);
+        if (err != HSMCA_OK)
+            pre_item_fail(it, err);
+    }
+    err = HSMCA_OK;
+    fault_point("after-precert-sign");
+    /* 4. Recorded before anything is returned: an assigned serial is known
+     * to OCSP. */
+    HSMCA_GUARD(pre_record(ca, items, n, now));
+    fault_point("after-precert-record");
+    for (size_t i = 0; i < n; i++) {
+        pre_item *it = &items[i];
+
+        if (!it->live)
+            continue;
+        hex(it->serial.b, it->serial.len, sx, sizeof(sx));
+        hsmca_log_info("issuer '%s': precertificate %s issued", ca->issuer->name, sx);
+        out[i].cert = it->cert;
+        it->cert = NULL;
+    }
+out:
+    if (err != HSMCA_OK) {
+        for (size_t i = 0; items != NULL && i < n; i++)
+            if (items[i].live)
+                pre_item_fail(&items[i], err);
+    }
+    for (size_t i = 0; items != NULL && i < n; i++)
+        pre_item_drop(&items[i]);
+    free(items);
+    profile_cache_free(&pc);
+    return err;
+}
+
+hsmca_err hsmca_ca_issue_precert(hsmca_ca *ca, const hsmca_ca_request *req, X509 **out,
+                                 uint8_t *out_serial, size_t *out_serial_len)
+{
+    hsmca_err err = HSMCA_OK;
+    hsmca_ca_result r;
+
+    memset(&r, 0, sizeof(r));
+    HSMCA_ENSURE(req != NULL && out != NULL && out_serial != NULL && out_serial_len != NULL,
+                 HSMCA_E_USAGE, "hsmca_ca_issue_precert: missing argument");
+    HSMCA_GUARD(hsmca_ca_issue_precerts(ca, req, 1, &r));
+    if (r.err != HSMCA_OK)
+        HSMCA_GUARD(result_raise(&r));
+    memcpy(out_serial, r.serial, r.serial_len);
+    *out_serial_len = r.serial_len;
+    *out = r.cert;
+    r.cert = NULL;
+out:
+    hsmca_ca_results_clear(&r, 1);
     return err;
 }
 
@@ -264,94 +538,311 @@ out:
     return err;
 }
 
-hsmca_err hsmca_ca_issue_final(hsmca_ca *ca, const uint8_t *serial, size_t serial_len,
-                               hsmca_sct *const *scts, size_t n_scts, const hsmca_ct_log *logs,
-                               size_t n_logs, X509 **out)
+/* ---- final certificates ---- */
+
+/* One final-certificate request on its way through a batch. */
+typedef struct fin_item {
+    const hsmca_ca_final_request *req;
+    hsmca_ca_result *res;
+    hsmca_store_cert *c;       /* the stored record */
+    X509 *precert;
+    X509 *final;
+    hsmca_store_sct *stored;   /* the SCTs as recorded */
+    uint8_t *tbs;              /* the TBS that was linted */
+    size_t tbs_len;
+    uint8_t *der;              /* the signed final certificate */
+    size_t der_len;
+    hsmca_store_serial serial;
+    int live;
+} fin_item;
+
+static void fin_item_drop(fin_item *it)
+{
+    if (it->stored != NULL)
+        for (size_t i = 0; i < it->req->n_scts; i++)
+            free(it->stored[i].tls);
+    free(it->stored);
+    hsmca_store_cert_free(it->c);
+    X509_free(it->precert);
+    X509_free(it->final);
+    OPENSSL_free(it->tbs);
+    OPENSSL_free(it->der);
+    it->stored = NULL;
+    it->c = NULL;
+    it->precert = it->final = NULL;
+    it->tbs = it->der = NULL;
+    it->live = 0;
+}
+
+static void fin_item_fail(fin_item *it, hsmca_err err)
+{
+    result_fail(it->res, err);
+    fin_item_drop(it);
+}
+
+/* The precertificate the final is built from: the caller's copy when it is
+ * byte-identical to the stored one (no parsing), else the stored one. */
+static hsmca_err fin_precert(hsmca_ca *ca, fin_item *it, const char *sx)
 {
     hsmca_err err = HSMCA_OK;
-    hsmca_store_cert *c = NULL;
-    X509 *precert = NULL, *final = NULL;
-    hsmca_store_sct *stored = NULL;
-    hsmca_lint_result *res = NULL;
-    uint8_t *tbs = NULL, *der = NULL;
-    size_t tbs_len = 0, der_len = 0;
-    hsmca_time now = hsmca_clock_now();
-    char sx[2 * HSMCA_X509_SERIAL_MAX + 1];
-    hsmca_lint_input in;
+    uint8_t *der = NULL;
+    size_t der_len = 0;
 
-    hex(serial, serial_len, sx, sizeof(sx));
-    HSMCA_ENSURE(n_scts >= 1, HSMCA_E_INPUT, "a final certificate needs at least one SCT");
-    err = hsmca_store_cert_get(ca->store, ca->issuer->id, serial, serial_len, &c);
-    if (err == HSMCA_E_NOT_FOUND)
-        HSMCA_FAIL(HSMCA_E_NOT_FOUND, "issuer '%s' has no precertificate with serial %s",
-                   ca->issuer->name, sx);
-    HSMCA_GUARD(err);
-    HSMCA_ENSURE(c->state != HSMCA_SERIAL_FINAL, HSMCA_E_EXISTS,
-                 "serial %s of issuer '%s' already has its final certificate; a "
-                 "precertificate gets at most one (BR 7.1.2.9, MRSP 5.2)", sx, ca->issuer->name);
-    HSMCA_ENSURE(c->state == HSMCA_SERIAL_PRECERT && c->precert_der != NULL, HSMCA_E_STATE,
+    if (it->req->precert == NULL) {
+        HSMCA_GUARD(hsmca_x509_from_bytes(it->c->precert_der, it->c->precert_len, &it->precert));
+        goto out;
+    }
+    HSMCA_GUARD(hsmca_x509_to_der(it->req->precert, &der, &der_len));
+    HSMCA_ENSURE(der_len == it->c->precert_len && memcmp(der, it->c->precert_der, der_len) == 0,
+                 HSMCA_E_VERIFY, "the precertificate given for serial %s differs from the one "
+                 "issuer '%s' issued (tampered copy?)", sx, ca->issuer->name);
+    HSMCA_OSSL(X509_up_ref(it->req->precert) == 1, "out of memory");
+    it->precert = it->req->precert;
+out:
+    OPENSSL_free(der);
+    return err;
+}
+
+/* Everything before the token signs: the stored state, the SCTs, the
+ * final built from the precertificate, linted, its correspondence proven.
+ * dup: the serial came earlier in this batch. */
+static hsmca_err fin_prepare(hsmca_ca *ca, fin_item *it, int dup, const hsmca_ct_log *logs,
+                             size_t n_logs, hsmca_time now)
+{
+    hsmca_err err = HSMCA_OK;
+    const hsmca_ca_final_request *req = it->req;
+    hsmca_lint_result *res = NULL;
+    hsmca_lint_input in;
+    char sx[2 * HSMCA_X509_SERIAL_MAX + 1];
+
+    hex(it->serial.b, it->serial.len, sx, sizeof(sx));
+    HSMCA_ENSURE(req->n_scts >= 1 && req->scts != NULL, HSMCA_E_INPUT,
+                 "a final certificate needs at least one SCT");
+    HSMCA_ENSURE(it->c != NULL, HSMCA_E_NOT_FOUND,
+                 "issuer '%s' has no precertificate with serial %s", ca->issuer->name, sx);
+    HSMCA_ENSURE(it->c->state != HSMCA_SERIAL_FINAL && !dup, HSMCA_E_EXISTS,
+                 "serial %s of issuer '%s' already has its final certificate%s; a "
+                 "precertificate gets at most one (BR 7.1.2.9, MRSP 5.2)", sx, ca->issuer->name,
+                 dup ? " in this batch" : "");
+    HSMCA_ENSURE(it->c->state == HSMCA_SERIAL_PRECERT && it->c->precert_der != NULL,
+                 HSMCA_E_STATE,
                  "serial %s of issuer '%s' was reserved but has no precertificate (its "
                  "issuance was interrupted before the precertificate was recorded)", sx,
                  ca->issuer->name);
-    HSMCA_GUARD(hsmca_x509_from_bytes(c->precert_der, c->precert_len, &precert));
+    HSMCA_GUARD(fin_precert(ca, it, sx));
 
     /* Every SCT must come from a known log and be signed over this
      * precertificate entry (RFC 6962 §3.2, CONFORMANCE.md §11). */
-    HSMCA_ENSURE(n_logs > 0, HSMCA_E_USAGE, "no CT log keys to verify the SCTs against");
-    stored = calloc(n_scts, sizeof(*stored));
-    HSMCA_ALLOC(stored);
-    for (size_t i = 0; i < n_scts; i++) {
-        const hsmca_ct_log *log = hsmca_ct_log_find(logs, n_logs, scts[i]->log_id);
+    HSMCA_ENSURE(n_logs > 0 && logs != NULL, HSMCA_E_USAGE,
+                 "no CT log keys to verify the SCTs against");
+    it->stored = calloc(req->n_scts, sizeof(*it->stored));
+    HSMCA_ALLOC(it->stored);
+    for (size_t i = 0; i < req->n_scts; i++) {
+        const hsmca_sct *sct = req->scts[i];
+        const hsmca_ct_log *log = hsmca_ct_log_find(logs, n_logs, sct->log_id);
         char lx[65];
 
-        hex(scts[i]->log_id, 32, lx, sizeof(lx));
+        hex(sct->log_id, 32, lx, sizeof(lx));
         HSMCA_ENSURE(log != NULL, HSMCA_E_VERIFY, "SCT %zu is from log %s, which is not one "
                      "of the %zu configured logs", i + 1, lx, n_logs);
         for (size_t j = 0; j < i; j++)
-            HSMCA_ENSURE(memcmp(scts[j]->log_id, scts[i]->log_id, 32) != 0, HSMCA_E_INPUT,
+            HSMCA_ENSURE(memcmp(req->scts[j]->log_id, sct->log_id, 32) != 0, HSMCA_E_INPUT,
                          "SCTs %zu and %zu are from the same log (%s)", j + 1, i + 1, log->name);
-        err = hsmca_ct_sct_verify(scts[i], log->key, precert, ca->cert);
+        err = hsmca_ct_sct_verify(sct, log->key, it->precert, ca->cert);
         if (err != HSMCA_OK) {
             hsmca_err_context("SCT %zu from log '%s'", i + 1, log->name);
             goto out;
         }
-        memcpy(stored[i].log_id, scts[i]->log_id, 32);
-        stored[i].timestamp = scts[i]->timestamp;
-        HSMCA_GUARD(hsmca_ct_sct_encode(scts[i], &stored[i].tls, &stored[i].tls_len));
+        memcpy(it->stored[i].log_id, sct->log_id, 32);
+        it->stored[i].timestamp = sct->timestamp;
+        HSMCA_GUARD(hsmca_ct_sct_encode(sct, &it->stored[i].tls, &it->stored[i].tls_len));
     }
 
-    HSMCA_GUARD(hsmca_ct_final_from_precert(precert, scts, n_scts, &final));
+    HSMCA_GUARD(hsmca_ct_final_from_precert(it->precert, req->scts, req->n_scts, &it->final));
     in = (hsmca_lint_input){NULL, HSMCA_PROFILE_TLS_SERVER, ca->cert, now, NULL, 0};
-    err = hsmca_ca_presign_lint(final, hsmca_hsm_key_get0_public(ca->key), &in, &tbs, &tbs_len,
-                                &res);
+    err = hsmca_ca_presign_lint(it->final, hsmca_hsm_key_get0_public(ca->key), &in, &it->tbs,
+                                &it->tbs_len, &res);
     if (err != HSMCA_OK) {
         hsmca_err_context("final certificate refused before signing");
         goto out;
     }
     /* BR 7.1.2.9, RFC 6962 §3.2: prove the correspondence on what will be
      * signed, before the token signs it. */
-    HSMCA_GUARD(hsmca_ct_correspond(precert, final));
-    HSMCA_GUARD(hsmca_ca_token_sign(final, hsmca_hsm_key_get0_signer(ca->key),
-                                    hsmca_hsm_key_get0_public(ca->key), tbs, tbs_len));
-    HSMCA_GUARD(hsmca_ct_correspond(precert, final));
-    fault_point("after-final-sign");
-    HSMCA_GUARD(hsmca_x509_to_der(final, &der, &der_len));
-    HSMCA_GUARD(hsmca_store_final_record(ca->store, ca->issuer->id, serial, serial_len, der,
-                                         der_len, stored, n_scts, now));
-    hsmca_log_info("issuer '%s': final certificate %s issued with %zu SCTs", ca->issuer->name,
-                   sx, n_scts);
-    *out = final;
-    final = NULL;
+    HSMCA_GUARD(hsmca_ct_correspond(it->precert, it->final));
 out:
-    if (stored != NULL)
-        for (size_t i = 0; i < n_scts; i++)
-            free(stored[i].tls);
-    free(stored);
-    hsmca_store_cert_free(c);
     hsmca_lint_result_free(res);
-    X509_free(precert);
-    X509_free(final);
-    OPENSSL_free(tbs);
-    OPENSSL_free(der);
+    return err;
+}
+
+/* Record the signed live items in one transaction; a row the store refuses
+ * (a final recorded meanwhile by another process: HSMCA_E_EXISTS) fails
+ * that item alone. */
+static hsmca_err fin_record(hsmca_ca *ca, fin_item *items, size_t n, hsmca_time now)
+{
+    hsmca_err err = HSMCA_OK;
+    hsmca_store_final *recs = calloc(n > 0 ? n : 1, sizeof(*recs));
+    size_t *idx = calloc(n > 0 ? n : 1, sizeof(*idx));
+
+    HSMCA_ENSURE(recs != NULL && idx != NULL, HSMCA_E_NOMEM, "out of memory");
+    for (;;) {
+        size_t m = 0, bad = 0;
+
+        for (size_t i = 0; i < n; i++) {
+            if (!items[i].live)
+                continue;
+            recs[m] = (hsmca_store_final){items[i].serial, items[i].der, items[i].der_len,
+                                          items[i].stored, items[i].req->n_scts};
+            idx[m++] = i;
+        }
+        err = hsmca_store_finals_record(ca->store, ca->issuer->id, recs, m, now, &bad);
+        if (err == HSMCA_OK || bad >= m)
+            break;
+        fin_item_fail(&items[idx[bad]], err);
+    }
+out:
+    free(recs);
+    free(idx);
+    return err;
+}
+
+hsmca_err hsmca_ca_issue_finals(hsmca_ca *ca, const hsmca_ca_final_request *reqs, size_t n,
+                                const hsmca_ct_log *logs, size_t n_logs, hsmca_ca_result *out)
+{
+    hsmca_err err = HSMCA_OK;
+    fin_item *items = NULL;
+    hsmca_store_serial *sv = NULL;
+    hsmca_store_cert **recs = NULL;
+    hsmca_time now = hsmca_clock_now();
+    char sx[2 * HSMCA_X509_SERIAL_MAX + 1];
+
+    HSMCA_ENSURE(ca != NULL && (n == 0 || (reqs != NULL && out != NULL)), HSMCA_E_USAGE,
+                 "hsmca_ca_issue_finals: no CA, requests or results");
+    if (n == 0)
+        goto out;
+    items = calloc(n, sizeof(*items));
+    sv = calloc(n, sizeof(*sv));
+    recs = calloc(n, sizeof(*recs));
+    HSMCA_ENSURE(items != NULL && sv != NULL && recs != NULL, HSMCA_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        items[i] = (fin_item){.req = &reqs[i], .res = &out[i], .live = 1};
+        out[i].err = HSMCA_OK;
+        out[i].cert = NULL;
+        out[i].serial_len = 0;
+    }
+    /* A malformed serial is that request's problem; the others are read
+     * from one snapshot of the store. */
+    for (size_t i = 0; i < n; i++) {
+        const hsmca_ca_final_request *req = &reqs[i];
+
+        err = hsmca_store_check_serial(req->serial, req->serial_len);
+        if (err != HSMCA_OK) {
+            fin_item_fail(&items[i], err);
+            continue;
+        }
+        memcpy(items[i].serial.b, req->serial, req->serial_len);
+        items[i].serial.len = req->serial_len;
+        memcpy(out[i].serial, req->serial, req->serial_len);
+        out[i].serial_len = req->serial_len;
+    }
+    {
+        /* Only well-formed serials go to the store. */
+        size_t m = 0;
+        size_t *idx = calloc(n, sizeof(*idx));
+
+        HSMCA_ALLOC(idx);
+        for (size_t i = 0; i < n; i++)
+            if (items[i].live) {
+                sv[m] = items[i].serial;
+                idx[m++] = i;
+            }
+        err = hsmca_store_certs_get(ca->store, ca->issuer->id, sv, m, recs);
+        for (size_t k = 0; err == HSMCA_OK && k < m; k++) {
+            items[idx[k]].c = recs[k];
+            recs[k] = NULL;
+        }
+        free(idx);
+        HSMCA_GUARD(err);
+    }
+
+    /* 1. Everything that can refuse a request, before the token signs. */
+    for (size_t i = 0; i < n; i++) {
+        int dup = 0;
+
+        if (!items[i].live)
+            continue;
+        /* A second final for the same precertificate in one batch. */
+        for (size_t j = 0; j < i && !dup; j++)
+            dup = items[j].serial.len == items[i].serial.len &&
+                  memcmp(items[j].serial.b, items[i].serial.b, items[i].serial.len) == 0 &&
+                  items[j].res->err == HSMCA_OK;
+        err = fin_prepare(ca, &items[i], dup, logs, n_logs, now);
+        if (err != HSMCA_OK)
+            fin_item_fail(&items[i], err);
+    }
+    err = HSMCA_OK;
+    /* 2. The token signs exactly the linted TBS. */
+    for (size_t i = 0; i < n; i++) {
+        fin_item *it = &items[i];
+
+        if (!it->live)
+            continue;
+        err = hsmca_ca_token_sign(it->final, hsmca_hsm_key_get0_signer(ca->key),
+                                  hsmca_hsm_key_get0_public(ca->key), it->tbs, it->tbs_len);
+        /* The signed TBS is the one proven to correspond (token_sign
+         * compared it); proven once more on the signed DER. */
+        if (err == HSMCA_OK)
+            err = hsmca_ct_correspond(it->precert, it->final);
+        if (err == HSMCA_OK)
+            err = hsmca_x509_to_der(it->final, &it->der, &it->der_len);
+        if (err != HSMCA_OK)
+            fin_item_fail(it, err);
+    }
+    err = HSMCA_OK;
+    fault_point("after-final-sign");
+    /* 3. Recorded (the store refuses a second final) before returned. */
+    HSMCA_GUARD(fin_record(ca, items, n, now));
+    for (size_t i = 0; i < n; i++) {
+        fin_item *it = &items[i];
+
+        if (!it->live)
+            continue;
+        hex(it->serial.b, it->serial.len, sx, sizeof(sx));
+        hsmca_log_info("issuer '%s': final certificate %s issued with %zu SCTs",
+                       ca->issuer->name, sx, it->req->n_scts);
+        out[i].cert = it->final;
+        it->final = NULL;
+    }
+out:
+    if (err != HSMCA_OK)
+        for (size_t i = 0; items != NULL && i < n; i++)
+            if (items[i].live)
+                fin_item_fail(&items[i], err);
+    for (size_t i = 0; items != NULL && i < n; i++)
+        fin_item_drop(&items[i]);
+    for (size_t i = 0; recs != NULL && i < n; i++)
+        hsmca_store_cert_free(recs[i]);
+    free(items);
+    free(sv);
+    free(recs);
+    return err;
+}
+
+hsmca_err hsmca_ca_issue_final(hsmca_ca *ca, const uint8_t *serial, size_t serial_len,
+                               hsmca_sct *const *scts, size_t n_scts, const hsmca_ct_log *logs,
+                               size_t n_logs, X509 **out)
+{
+    hsmca_err err = HSMCA_OK;
+    hsmca_ca_final_request req = {serial, serial_len, NULL, scts, n_scts};
+    hsmca_ca_result r;
+
+    memset(&r, 0, sizeof(r));
+    HSMCA_ENSURE(out != NULL, HSMCA_E_USAGE, "hsmca_ca_issue_final: no output");
+    HSMCA_GUARD(hsmca_ca_issue_finals(ca, &req, 1, logs, n_logs, &r));
+    if (r.err != HSMCA_OK)
+        HSMCA_GUARD(result_raise(&r));
+    *out = r.cert;
+    r.cert = NULL;
+out:
+    hsmca_ca_results_clear(&r, 1);
     return err;
 }

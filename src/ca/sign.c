@@ -17,9 +17,11 @@ hsmca_err hsmca_ca_presign_lint(X509 *cert, EVP_PKEY *signer_public, hsmca_lint_
 
     *result = NULL;
     /* The same X509 is signed twice: first by the throwaway key (linted),
-     * then by the token; X509_sign re-encodes the TBS each time. */
+     * then by the token; X509_sign re-encodes the TBS each time. The
+     * throwaway key is the process's shared one for this key type, and its
+     * signature is not verified: only the token's is (CONFORMANCE.md §2). */
     HSMCA_GUARD(hsmca_x509_throwaway_key(signer_public, &throwaway));
-    HSMCA_GUARD(hsmca_x509_sign(cert, throwaway, throwaway));
+    HSMCA_GUARD(hsmca_x509_sign_throwaway(cert, throwaway));
     HSMCA_GUARD(hsmca_x509_tbs_der(cert, &der, &len));
     in->cert = cert;
     HSMCA_GUARD(hsmca_lint_run(in, result));

@@ -413,7 +413,10 @@ static hsmca_err phase_check(run *r)
     for (size_t i = 0; i < r->s->n_steps; i++) {
         const hsmca_script_step *st = &r->s->steps[i];
 
-        if (st->output != NULL) {
+        if (st->output != NULL && strchr(st->output, '/') != NULL)
+            err = hsmca_err_setf(HSMCA_E_INPUT, "output '%s' must be a plain file name: outputs "
+                                 "go straight into the output directory", st->output);
+        if (err == HSMCA_OK && st->output != NULL) {
             err = join(r->outdir, st->output, path, sizeof(path));
             if (err == HSMCA_OK && exists(path))
                 err = hsmca_err_setf(HSMCA_E_EXISTS, "output %s already exists (outputs are "
@@ -973,20 +976,31 @@ out:
     return err;
 }
 
-/* Link each staged output into the output directory, transcript last. */
+/* Link each staged output into the output directory, transcript last. On
+ * failure the names already linked are removed again (they are ours: link
+ * never replaces a file), so a run publishes all or nothing. */
 static hsmca_err publish(run *r)
 {
     hsmca_err err = HSMCA_OK;
     char from[PATH_MAX], to[PATH_MAX];
+    size_t done = 0;
 
     for (size_t i = 0; i <= r->s->n_steps; i++) {
         const char *name = i < r->s->n_steps ? r->s->steps[i].output : r->s->transcript;
+        if (name == NULL)
+            continue;
         HSMCA_GUARD(join(r->staging, name, from, sizeof(from)));
         HSMCA_GUARD(join(r->outdir, name, to, sizeof(to)));
         HSMCA_ENSURE(link(from, to) == 0, errno == EEXIST ? HSMCA_E_EXISTS : HSMCA_E_IO,
                      "cannot publish %s: %s", to, strerror(errno));
+        done = i + 1;
     }
 out:
+    for (size_t i = 0; err != HSMCA_OK && i < done; i++) {
+        const char *name = i < r->s->n_steps ? r->s->steps[i].output : r->s->transcript;
+        if (name != NULL && join(r->outdir, name, to, sizeof(to)) == HSMCA_OK)
+            unlink(to);
+    }
     return err;
 }
 
@@ -1036,9 +1050,23 @@ static void abort_run(run *r, hsmca_err cause)
         (void)hsmca_transcript_commit(r->tr);
         snprintf(from, sizeof(from), "%s", hsmca_transcript_path(r->tr));
         hsmca_clock_format(now, when, sizeof(when));
-        snprintf(to, sizeof(to), "%s/%s.failed-%s", r->outdir, r->s->transcript, when);
-        if (link(from, to) == 0)
-            progress(r, "transcript of the failed run: %s\n", to);
+        /* A fixed clock gives every run the same time: number the copies. */
+        for (int n = 0; n < 1000; n++) {
+            if (n == 0)
+                snprintf(to, sizeof(to), "%s/%s.failed-%s", r->outdir, r->s->transcript, when);
+            else
+                snprintf(to, sizeof(to), "%s/%s.failed-%s.%d", r->outdir, r->s->transcript,
+                         when, n);
+            if (link(from, to) == 0) {
+                progress(r, "transcript of the failed run: %s\n", to);
+                break;
+            }
+            if (errno != EEXIST) {
+                hsmca_log_error("cannot keep the failed run's transcript as %s: %s", to,
+                                strerror(errno));
+                break;
+            }
+        }
         hsmca_transcript_free(r->tr);
         r->tr = NULL;
     }
@@ -1121,9 +1149,11 @@ hsmca_err hsmca_ceremony_run(const hsmca_script *script, const hsmca_ceremony_op
     hsmca_transcript_field(r.tr, "result", "ok: %zu steps", script->n_steps);
     HSMCA_GUARD(hsmca_transcript_commit(r.tr));
     memcpy(head, hsmca_transcript_head(r.tr), HSMCA_TRANSCRIPT_HASH_HEX);
+    /* The transcript stays open until publishing worked: a failed publish
+     * still gets its abort entry and a .failed copy. */
+    HSMCA_GUARD(publish(&r));
     hsmca_transcript_free(r.tr);
     r.tr = NULL;
-    HSMCA_GUARD(publish(&r));
     remove_staging(&r);
     started = 0;
     progress(&r, "done: outputs in %s\n", r.outdir);

@@ -229,6 +229,12 @@ static hsmca_err verify_output_line(const char *value, const char *files_dir, un
                  HSMCA_E_VERIFY, "line %lu: malformed output line", lineno);
     memcpy(name, value, (size_t)(sp - value));
     name[sp - value] = '\0';
+    /* Outputs are plain file names; a crafted transcript must not make the
+     * verifier read files outside files_dir. */
+    HSMCA_ENSURE(name[0] != '\0' && strchr(name, '/') == NULL && strcmp(name, "..") != 0 &&
+                     strchr(name, '\\') == NULL,
+                 HSMCA_E_VERIFY, "line %lu: output name '%s' is not a plain file name", lineno,
+                 name);
     memcpy(want, sp + 8, 65);
     snprintf(path, sizeof(path), "%s/%s", files_dir, name);
     err = hsmca_ceremony_file_sha256(path, got);

@@ -153,8 +153,13 @@ int cli_token_opts_take(cli_token_opts *o, const char *cmd, int opt, const char 
         }
         return 1;
     case OPT_KEY:
+        /* Once only: the token and key fields may point into a parsed URI. */
+        if (o->key_given) {
+            cli_usage_error(cmd, "--key given twice");
+            return -1;
+        }
+        o->key_given = 1;
         if (strncasecmp(arg, "pkcs11:", 7) == 0) {
-            hsmca_hsm_uri_clear(&o->uri);
             if (hsmca_hsm_uri_parse(arg, &o->uri) != HSMCA_OK) {
                 cli_fail();
                 return -1;

@@ -107,6 +107,7 @@ typedef struct cli_token_opts {
     const char *pin_env;
     int no_prompt;
     hsmca_pkcs11_uri uri;   /* when --key is a pkcs11: URI */
+    int key_given;
     const char *module;     /* from the URI's module-path, if any */
 } cli_token_opts;
 

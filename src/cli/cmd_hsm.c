@@ -483,6 +483,12 @@ static int cmd_sign(const cli_globals *g, int argc, char **argv)
         rc = cli_usage_error(cmd, "--in and --out are required");
         goto out;
     }
+    if (strcmp(c.digest, "sha256") != 0 && strcmp(c.digest, "sha384") != 0 &&
+        strcmp(c.digest, "sha512") != 0) {
+        /* Before the token is opened: a typo costs no PIN attempt. */
+        rc = cli_usage_error(cmd, "--digest '%s' is not sha256, sha384 or sha512", c.digest);
+        goto out;
+    }
     if (hsmca_file_check_new(c.out) != HSMCA_OK || cli_open_key(g, &o, &hsm, &tok, &key) != HSMCA_OK ||
         sign_file(key, c.digest, c.in, c.out) != HSMCA_OK)
         rc = cli_fail();

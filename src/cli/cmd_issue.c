@@ -256,9 +256,10 @@ static hsmca_err load_logs(const cli_globals *g, struct issue_args *a, hsmca_ct_
     while ((e = readdir(d)) != NULL && np < MAX_LOGS) {
         size_t l = strlen(e->d_name);
         if (l > 4 && strcmp(e->d_name + l - 4, ".pem") == 0) {
-            paths[np] = malloc(strlen(dir) + l + 2);
+            size_t sz = strlen(dir) + l + 2;
+            paths[np] = malloc(sz);
             HSMCA_ALLOC(paths[np]);
-            sprintf(paths[np], "%s/%s", dir, e->d_name);
+            snprintf(paths[np], sz, "%s/%s", dir, e->d_name);
             np++;
         }
     }

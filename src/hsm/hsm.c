@@ -28,6 +28,7 @@
  * invalidate every other context on the same module: one per process. */
 static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
 static hsmca_hsm *live_hsm;
+static hsmca_hsm loading; /* live_hsm while an open is under way */
 
 const char *hsmca_hsm_default_module(void)
 {
@@ -155,19 +156,24 @@ hsmca_err hsmca_hsm_open(const char *module_path, hsmca_hsm **out)
 {
     hsmca_err err = HSMCA_OK;
     hsmca_hsm *hsm = NULL;
-    int have_live = 0;
+    int have_live = 0, claimed = 0;
 
     if (module_path == NULL || module_path[0] == '\0')
         module_path = getenv(HSMCA_PKCS11_MODULE_ENV);
     if (module_path == NULL || module_path[0] == '\0')
         module_path = hsmca_hsm_default_module();
 
+    /* Claim the one slot atomically: a concurrent open must not load a
+     * second context between our check and our success. */
     pthread_mutex_lock(&live_lock);
     have_live = live_hsm != NULL;
+    if (!have_live)
+        live_hsm = &loading;
     pthread_mutex_unlock(&live_lock);
     HSMCA_ENSURE(!have_live, HSMCA_E_STATE,
                  "a PKCS#11 module is already open in this process; "
                  "hsmca keeps one PKCS#11 context per process");
+    claimed = 1;
 
     hsm = calloc(1, sizeof(*hsm));
     HSMCA_ALLOC(hsm);
@@ -192,14 +198,23 @@ hsmca_err hsmca_hsm_open(const char *module_path, hsmca_hsm **out)
     }
     HSMCA_GUARD(enumerate_slots(hsm));
 
+    hsm->slot_open = calloc(hsm->nslots ? hsm->nslots : 1, 1);
+    HSMCA_ALLOC(hsm->slot_open);
     hsmca_log_debug("loaded PKCS#11 module %s (%u slots)", hsm->module, hsm->nslots);
     pthread_mutex_lock(&live_lock);
     live_hsm = hsm;
     pthread_mutex_unlock(&live_lock);
+    claimed = 0;
     *out = hsm;
     hsm = NULL;
 out:
     hsmca_hsm_free(hsm);
+    if (claimed) {
+        pthread_mutex_lock(&live_lock);
+        if (live_hsm == &loading)
+            live_hsm = NULL;
+        pthread_mutex_unlock(&live_lock);
+    }
     return err;
 }
 
@@ -223,6 +238,7 @@ void hsmca_hsm_free(hsmca_hsm *hsm)
         live_hsm = NULL;
     pthread_mutex_unlock(&live_lock);
     pthread_mutex_destroy(&hsm->lock);
+    free(hsm->slot_open);
     free(hsm->module);
     free(hsm);
 }
@@ -370,6 +386,12 @@ hsmca_err hsmca_hsm_token_open(hsmca_hsm *hsm, const hsmca_token_sel *sel, hsmca
     HSMCA_ENSURE(found_info.user_pin_set, HSMCA_E_TOKEN_UNINIT,
                  "token '%s' has no user PIN yet; set one with 'hsmca hsm init-token' "
                  "(or the HSM vendor's tool)", found_info.label);
+    /* One open token per slot: PKCS11_open_session again would reset libp11's
+     * session pool under a signing thread, and a second login would be
+     * answered CKR_USER_ALREADY_LOGGED_IN whatever PIN it carries. */
+    HSMCA_ENSURE(!hsm->slot_open[found - hsm->slots], HSMCA_E_STATE,
+                 "token '%s' is already open in this process; share the open token",
+                 found_info.label);
 
     tok = calloc(1, sizeof(*tok));
     HSMCA_ALLOC(tok);
@@ -397,6 +419,7 @@ hsmca_err hsmca_hsm_token_open(hsmca_hsm *hsm, const hsmca_token_sel *sel, hsmca
         goto out;
     }
     hsm->open_tokens++;
+    hsm->slot_open[found - hsm->slots] = 1;
     hsmca_log_debug("opened token '%s' (serial %s, slot %lu)", found_info.label,
                     found_info.serial, found_info.slot_id);
     *out = tok;
@@ -418,6 +441,7 @@ void hsmca_hsm_token_free(hsmca_token *tok)
     if (tok->session != CK_INVALID_HANDLE)
         tok->hsm->fl->C_CloseSession(tok->session);
     tok->hsm->open_tokens--;
+    tok->hsm->slot_open[tok->slot - tok->hsm->slots] = 0;
     pthread_mutex_unlock(&tok->hsm->lock);
     free(tok);
 }
@@ -534,6 +558,14 @@ static hsmca_err pad_label(const char *label, CK_UTF8CHAR out[32])
     if (n == 0 || n > 32)
         return hsmca_err_setf(HSMCA_E_USAGE,
                               "token label '%s' must be 1 to 32 bytes long", label);
+    /* PKCS#11 pads labels with blanks, so leading/trailing blanks cannot be
+     * found again; refuse them before C_InitToken erases anything. */
+    if (label[0] == ' ' || label[n - 1] == ' ')
+        return hsmca_err_setf(HSMCA_E_USAGE, "token label '%s' must not start or end with a "
+                              "space", label);
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)label[i] < 0x20 || label[i] == 0x7f)
+            return hsmca_err_setf(HSMCA_E_USAGE, "token label contains a control character");
     memset(out, ' ', 32);
     memcpy(out, label, n);
     return HSMCA_OK;
@@ -584,7 +616,7 @@ hsmca_err hsmca_hsm_token_init(hsmca_hsm *hsm, unsigned long slot_id, const char
     CK_SLOT_ID new_id = 0;
     hsmca_token_info info;
     CK_RV rv;
-    int so_logged_in = 0;
+    int so_logged_in = 0, erased = 0;
 
     pthread_mutex_lock(&hsm->lock);
     HSMCA_ENSURE(hsm->open_tokens == 0, HSMCA_E_STATE,
@@ -612,6 +644,7 @@ hsmca_err hsmca_hsm_token_init(hsmca_hsm *hsm, unsigned long slot_id, const char
                                  "cannot initialise the token in slot %lu", slot_id);
         goto out;
     }
+    erased = 1;
     /* SoftHSM moves a freshly initialised token to a new slot id (derived
      * from its serial) and adds a new empty slot: find it again by label. */
     HSMCA_GUARD(find_slot_by_label(hsm, label, &new_id));
@@ -637,6 +670,10 @@ hsmca_err hsmca_hsm_token_init(hsmca_hsm *hsm, unsigned long slot_id, const char
         goto out;
     }
 out:
+    if (err != HSMCA_OK && erased)
+        hsmca_err_context("the token in slot %lu was initialised (erased) as '%s', but its "
+                          "user PIN is not set; run init-token on it again with --reinit",
+                          slot_id, label);
     if (so_logged_in)
         hsm->fl->C_Logout(s);
     if (s != CK_INVALID_HANDLE)
@@ -649,6 +686,13 @@ out:
         hsm->slots = NULL;
         hsm->nslots = 0;
         reread = enumerate_slots(hsm);
+        if (reread == HSMCA_OK) {
+            unsigned char *grown = calloc(hsm->nslots ? hsm->nslots : 1, 1);
+            if (grown == NULL)
+                reread = hsmca_err_setf(HSMCA_E_NOMEM, "out of memory");
+            free(hsm->slot_open);
+            hsm->slot_open = grown;
+        }
         if (err == HSMCA_OK)
             err = reread;
     }

@@ -20,6 +20,7 @@ struct hsmca_hsm {
     CK_FUNCTION_LIST_PTR fl;   /* same table libp11 uses (DESIGN.md) */
     pthread_mutex_t lock;      /* serialises our raw sessions and libp11 lists */
     int open_tokens;
+    unsigned char *slot_open;  /* per slot index: a hsmca_token is open on it */
 };
 
 struct hsmca_token {

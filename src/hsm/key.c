@@ -501,12 +501,18 @@ static hsmca_err key_from_private(hsmca_token *tok, CK_OBJECT_HANDLE priv, hsmca
     HSMCA_ENSURE(kt == CKK_RSA || kt == CKK_EC, HSMCA_E_INPUT,
                  "key '%s' is neither RSA nor EC", key->info.label);
 
-    /* The public half: the public-key object with the same CKA_ID. */
-    by_id = (hsmca_key_sel){NULL, key->info.id, key->info.id_len};
+    /* The public half: the one public-key object with the same CKA_ID and
+     * label. An empty or unreadable CKA_ID would pair with any such object. */
+    HSMCA_ENSURE(key->info.id_len > 0, HSMCA_E_INPUT,
+                 "key '%s' on token '%s' has no usable CKA_ID (empty or longer than %d "
+                 "bytes), so its public half cannot be told apart", key->info.label,
+                 tok->info.label, HSMCA_KEY_ID_MAX);
+    by_id = (hsmca_key_sel){key->info.label, key->info.id, key->info.id_len};
     HSMCA_GUARD(find_by_sel(tok, CKO_PUBLIC_KEY, &by_id, &pubs, &npubs));
-    HSMCA_ENSURE(npubs >= 1, HSMCA_E_KEY_NOT_FOUND,
-                 "key '%s' has no public-key object with the same CKA_ID on token '%s'",
-                 key->info.label, tok->info.label);
+    HSMCA_ENSURE(npubs == 1, HSMCA_E_KEY_NOT_FOUND,
+                 "key '%s' has %lu public-key objects with the same CKA_ID and label on "
+                 "token '%s' (exactly one is needed)", key->info.label, (unsigned long)npubs,
+                 tok->info.label);
     HSMCA_GUARD(public_from_object(tok, pubs[0], kt, &key->pub));
     key->info.has_public = 1;
     key->info.type = key_type_of(key->pub);
@@ -696,17 +702,16 @@ hsmca_err hsmca_hsm_keygen(hsmca_token *tok, hsmca_key_type type, const char *la
     HSMCA_ENSURE(tok->logged_in, HSMCA_E_STATE,
                  "log in to token '%s' before generating a key", tok->info.label);
 
+    /* The id first (hsmca_hsm_random takes the lock itself), then the label
+     * check and the generation under one lock, so two threads cannot both
+     * find a label free. */
+    HSMCA_GUARD(hsmca_hsm_random(tok, id, sizeof(id)));
     pthread_mutex_lock(&tok->hsm->lock);
     locked = 1;
     HSMCA_GUARD(label_in_use(tok, label, &exists));
     HSMCA_ENSURE(!exists, HSMCA_E_KEY_EXISTS,
                  "token '%s' already has an object labelled '%s'; choose another label "
                  "(keys are never replaced)", tok->info.label, label);
-    pthread_mutex_unlock(&tok->hsm->lock);
-    locked = 0;
-    HSMCA_GUARD(hsmca_hsm_random(tok, id, sizeof(id)));
-    pthread_mutex_lock(&tok->hsm->lock);
-    locked = 1;
 
     {
         CK_ATTRIBUTE pub_tmpl[] = {

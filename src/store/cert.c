@@ -39,17 +39,48 @@ static hsmca_serial_state state_from_text(const unsigned char *t)
     return (hsmca_serial_state)0;
 }
 
+/* The statements of one call, prepared on first use and reused for every
+ * row of a batch (sqlite3_reset between rows); finalized by stmts_free. */
+typedef struct cert_stmts {
+    sqlite3_stmt *state, *reserve, *precert, *final, *sct;  /* writes */
+    sqlite3_stmt *row, *sct_rows;                            /* reads */
+} cert_stmts;
+
+static void stmts_free(cert_stmts *cs)
+{
+    sqlite3_finalize(cs->state);
+    sqlite3_finalize(cs->reserve);
+    sqlite3_finalize(cs->precert);
+    sqlite3_finalize(cs->final);
+    sqlite3_finalize(cs->sct);
+    sqlite3_finalize(cs->row);
+    sqlite3_finalize(cs->sct_rows);
+    memset(cs, 0, sizeof *cs);
+}
+
+/* *slot ready for new bindings: prepared now, or reset if it was. */
+static hsmca_err stmt(store_op *op, sqlite3_stmt **slot, const char *sql)
+{
+    if (*slot != NULL) {
+        sqlite3_reset(*slot);
+        sqlite3_clear_bindings(*slot);
+        return HSMCA_OK;
+    }
+    return hsmca_store_op_prepare(op, sql, slot);
+}
+
 /* The serial's state (0 when the issuer never reserved it). Inside op. */
-static hsmca_err serial_state(store_op *op, int64_t issuer_id, const uint8_t *serial,
-                              size_t serial_len, hsmca_serial_state *out)
+static hsmca_err serial_state(store_op *op, cert_stmts *cs, int64_t issuer_id,
+                              const uint8_t *serial, size_t serial_len, hsmca_serial_state *out)
 {
     hsmca_err err = HSMCA_OK;
-    sqlite3_stmt *s = NULL;
+    sqlite3_stmt *s;
     int rc;
 
     *out = (hsmca_serial_state)0;
-    HSMCA_GUARD(hsmca_store_op_prepare(
-        op, "SELECT state FROM serials WHERE issuer_id = ?1 AND serial = ?2", &s));
+    HSMCA_GUARD(stmt(op, &cs->state,
+                     "SELECT state FROM serials WHERE issuer_id = ?1 AND serial = ?2"));
+    s = cs->state;
     rc = sqlite3_bind_int64(s, 1, issuer_id);
     if (rc == SQLITE_OK)
         rc = hsmca_store_bind_blob(s, 2, serial, serial_len);
@@ -62,7 +93,8 @@ static hsmca_err serial_state(store_op *op, int64_t issuer_id, const uint8_t *se
         STORE_OP_FAIL(op, rc);
     }
 out:
-    sqlite3_finalize(s);
+    if (cs->state != NULL)
+        sqlite3_reset(cs->state);
     return err;
 }
 
@@ -78,104 +110,214 @@ static hsmca_err run(store_op *op, sqlite3_stmt *s, int rc, int *changes)
     if (changes != NULL)
         *changes = sqlite3_changes(op->st->db);
 out:
+    sqlite3_reset(s);
+    return err;
+}
+
+/* Every serial of a batch well-formed; *bad = the index of the first that
+ * is not (unchanged when all are). */
+static hsmca_err check_serials(const hsmca_store_serial *v, size_t n, size_t *bad)
+{
+    for (size_t i = 0; i < n; i++) {
+        hsmca_err err = hsmca_store_check_serial(v[i].b, v[i].len);
+        if (err != HSMCA_OK) {
+            *bad = i;
+            return err;
+        }
+    }
+    return HSMCA_OK;
+}
+
+/* One serial into the batch form; a malformed one is reported as the
+ * single-row functions always did. */
+static hsmca_err serial_of(const uint8_t *serial, size_t serial_len, hsmca_store_serial *out)
+{
+    hsmca_err err = hsmca_store_check_serial(serial, serial_len);
+
+    if (err != HSMCA_OK)
+        return err;
+    memset(out, 0, sizeof *out);
+    memcpy(out->b, serial, serial_len);
+    out->len = serial_len;
+    return HSMCA_OK;
+}
+
+hsmca_err hsmca_store_serials_reserve(hsmca_store *st, int64_t issuer_id,
+                                      const hsmca_store_serial *serials, size_t n, hsmca_time now,
+                                      size_t *out_index)
+{
+    hsmca_err err = HSMCA_OK;
+    store_op op = {0};
+    cert_stmts cs = {0};
+    char hex[HSMCA_STORE_HEX_MAX], name[HSMCA_STORE_NAME_MAX + 1];
+    hsmca_serial_state state;
+    size_t i = n;
+    int rc;
+
+    HSMCA_ENSURE(n == 0 || serials != NULL, HSMCA_E_USAGE,
+                 "hsmca_store_serials_reserve: %zu serials announced, none given", n);
+    HSMCA_GUARD(check_serials(serials, n, &i));
+    if (n == 0)
+        goto out;
+    hsmca_store_hex(serials[0].b, serials[0].len, hex);
+    HSMCA_GUARD(hsmca_store_issuer_name(st, issuer_id,
+                                        n == 1 ? "cannot reserve a serial"
+                                               : "cannot reserve serials", name));
+    if (n == 1)
+        err = hsmca_store_op_begin(&op, st, 1, "cannot reserve serial %s for issuer '%s'", hex,
+                                   name);
+    else
+        err = hsmca_store_op_begin(&op, st, 1, "cannot reserve %zu serials for issuer '%s'", n,
+                                   name);
+    HSMCA_GUARD(err);
+    /* One transaction for the batch: all reserved at one durable commit, or
+     * none (the first used serial rolls the others back). A serial given
+     * twice is found used by its second row. */
+    for (i = 0; i < n; i++) {
+        const hsmca_store_serial *sn = &serials[i];
+
+        hsmca_store_hex(sn->b, sn->len, hex);
+        HSMCA_GUARD(serial_state(&op, &cs, issuer_id, sn->b, sn->len, &state));
+        HSMCA_ENSURE(state == 0, HSMCA_E_EXISTS,
+                     "serial %s of issuer '%s' is already used (state %s); a serial is never "
+                     "reused",
+                     hex, name, hsmca_store_serial_state_name(state));
+        HSMCA_GUARD(stmt(&op, &cs.reserve,
+                         "INSERT INTO serials (issuer_id, serial, state, reserved_at)"
+                         " VALUES (?1, ?2, 'reserved', ?3)"));
+        rc = sqlite3_bind_int64(cs.reserve, 1, issuer_id);
+        if (rc == SQLITE_OK)
+            rc = hsmca_store_bind_blob(cs.reserve, 2, sn->b, sn->len);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_int64(cs.reserve, 3, now);
+        HSMCA_GUARD(run(&op, cs.reserve, rc, NULL));
+        HSMCA_GUARD(hsmca_store_op_event(&op, issuer_id, sn->b, sn->len, "reserve", NULL, now));
+    }
+out:
+    stmts_free(&cs);
+    err = hsmca_store_op_end(&op, err);
+    if (out_index != NULL)
+        *out_index = err != HSMCA_OK ? i : n;
     return err;
 }
 
 hsmca_err hsmca_store_serial_reserve(hsmca_store *st, int64_t issuer_id, const uint8_t *serial,
                                      size_t serial_len, hsmca_time now)
 {
+    hsmca_store_serial sn;
+    hsmca_err err = serial_of(serial, serial_len, &sn);
+
+    return err != HSMCA_OK ? err : hsmca_store_serials_reserve(st, issuer_id, &sn, 1, now, NULL);
+}
+
+/* The checks a precertificate row needs before any transaction. */
+static hsmca_err check_precert(const hsmca_store_precert *r)
+{
+    hsmca_err err = HSMCA_OK;
+    char hex[HSMCA_STORE_HEX_MAX], nb[32], na[32];
+
+    HSMCA_GUARD(hsmca_store_check_serial(r->serial.b, r->serial.len));
+    hsmca_store_hex(r->serial.b, r->serial.len, hex);
+    HSMCA_ENSURE(r->der != NULL && r->der_len > 0, HSMCA_E_INPUT,
+                 "no precertificate given for serial %s", hex);
+    HSMCA_ENSURE(r->not_after >= r->not_before, HSMCA_E_INPUT,
+                 "the precertificate for serial %s ends (%s) before it begins (%s)", hex,
+                 hsmca_clock_format(r->not_after, na, sizeof na),
+                 hsmca_clock_format(r->not_before, nb, sizeof nb));
+out:
+    return err;
+}
+
+hsmca_err hsmca_store_precerts_record(hsmca_store *st, int64_t issuer_id,
+                                      const hsmca_store_precert *recs, size_t n, hsmca_time now,
+                                      size_t *out_index)
+{
     hsmca_err err = HSMCA_OK;
     store_op op = {0};
-    sqlite3_stmt *s = NULL;
+    cert_stmts cs = {0};
     char hex[HSMCA_STORE_HEX_MAX], name[HSMCA_STORE_NAME_MAX + 1];
+    char nb[32], na[32], detail[96], what[sizeof op.what];
     hsmca_serial_state state;
-    int rc;
+    size_t i = 0;
+    int rc, changes = 0;
 
-    HSMCA_GUARD(hsmca_store_check_serial(serial, serial_len));
-    hsmca_store_hex(serial, serial_len, hex);
-    HSMCA_GUARD(hsmca_store_issuer_name(st, issuer_id, "cannot reserve a serial", name));
-    HSMCA_GUARD(hsmca_store_op_begin(&op, st, 1, "cannot reserve serial %s for issuer '%s'", hex,
-                                     name));
-    HSMCA_GUARD(serial_state(&op, issuer_id, serial, serial_len, &state));
-    HSMCA_ENSURE(state == 0, HSMCA_E_EXISTS,
-                 "serial %s of issuer '%s' is already used (state %s); a serial is never "
-                 "reused",
-                 hex, name, hsmca_store_serial_state_name(state));
-    HSMCA_GUARD(hsmca_store_op_prepare(&op,
-                                       "INSERT INTO serials (issuer_id, serial, state, reserved_at)"
-                                       " VALUES (?1, ?2, 'reserved', ?3)",
-                                       &s));
-    rc = sqlite3_bind_int64(s, 1, issuer_id);
-    if (rc == SQLITE_OK)
-        rc = hsmca_store_bind_blob(s, 2, serial, serial_len);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int64(s, 3, now);
-    HSMCA_GUARD(run(&op, s, rc, NULL));
-    HSMCA_GUARD(hsmca_store_op_event(&op, issuer_id, serial, serial_len, "reserve", NULL, now));
+    HSMCA_ENSURE(n == 0 || recs != NULL, HSMCA_E_USAGE,
+                 "hsmca_store_precerts_record: %zu precertificates announced, none given", n);
+    for (i = 0; i < n; i++)
+        HSMCA_GUARD(check_precert(&recs[i]));
+    if (n == 0)
+        goto out;
+    hsmca_store_hex(recs[0].serial.b, recs[0].serial.len, hex);
+    HSMCA_GUARD(hsmca_store_issuer_name(st, issuer_id,
+                                        n == 1 ? "cannot record a precertificate"
+                                               : "cannot record precertificates", name));
+    if (n == 1)
+        err = hsmca_store_op_begin(&op, st, 1,
+                                   "cannot record the precertificate for serial %s of issuer "
+                                   "'%s'", hex, name);
+    else
+        err = hsmca_store_op_begin(&op, st, 1,
+                                   "cannot record %zu precertificates of issuer '%s'", n, name);
+    HSMCA_GUARD(err);
+    for (i = 0; i < n; i++) {
+        const hsmca_store_precert *r = &recs[i];
+
+        hsmca_store_hex(r->serial.b, r->serial.len, hex);
+        /* Row messages name the serial, as the one-row call does. */
+        snprintf(what, sizeof what, "cannot record the precertificate for serial %s of issuer "
+                 "'%s'", hex, name);
+        HSMCA_GUARD(serial_state(&op, &cs, issuer_id, r->serial.b, r->serial.len, &state));
+        HSMCA_ENSURE(state != 0, HSMCA_E_STATE,
+                     "%s: the serial was never reserved (reserve it before the token signs)",
+                     what);
+        HSMCA_ENSURE(state == HSMCA_SERIAL_RESERVED, HSMCA_E_STATE,
+                     "%s: it already has one (state %s)", what,
+                     hsmca_store_serial_state_name(state));
+        HSMCA_GUARD(stmt(&op, &cs.precert,
+                         "UPDATE serials SET state = 'precert', precert_der = ?3, "
+                         "not_before = ?4, not_after = ?5, precert_at = ?6 "
+                         "WHERE issuer_id = ?1 AND serial = ?2 AND state = 'reserved'"));
+        rc = sqlite3_bind_int64(cs.precert, 1, issuer_id);
+        if (rc == SQLITE_OK)
+            rc = hsmca_store_bind_blob(cs.precert, 2, r->serial.b, r->serial.len);
+        if (rc == SQLITE_OK)
+            rc = hsmca_store_bind_blob(cs.precert, 3, r->der, r->der_len);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_int64(cs.precert, 4, r->not_before);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_int64(cs.precert, 5, r->not_after);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_int64(cs.precert, 6, now);
+        HSMCA_GUARD(run(&op, cs.precert, rc, &changes));
+        HSMCA_ENSURE(changes == 1, HSMCA_E_STATE, "%s: the serial is no longer reserved", what);
+        snprintf(detail, sizeof detail, "not_before=%s not_after=%s",
+                 hsmca_clock_format(r->not_before, nb, sizeof nb),
+                 hsmca_clock_format(r->not_after, na, sizeof na));
+        HSMCA_GUARD(hsmca_store_op_event(&op, issuer_id, r->serial.b, r->serial.len, "precert",
+                                         detail, now));
+    }
 out:
-    sqlite3_finalize(s);
-    return hsmca_store_op_end(&op, err);
+    stmts_free(&cs);
+    err = hsmca_store_op_end(&op, err);
+    if (out_index != NULL)
+        *out_index = err != HSMCA_OK ? i : n;
+    return err;
 }
 
 hsmca_err hsmca_store_precert_record(hsmca_store *st, int64_t issuer_id, const uint8_t *serial,
                                      size_t serial_len, const uint8_t *der, size_t der_len,
                                      hsmca_time not_before, hsmca_time not_after, hsmca_time now)
 {
-    hsmca_err err = HSMCA_OK;
-    store_op op = {0};
-    sqlite3_stmt *s = NULL;
-    char hex[HSMCA_STORE_HEX_MAX], name[HSMCA_STORE_NAME_MAX + 1];
-    char nb[32], na[32], detail[96];
-    hsmca_serial_state state;
-    int rc, changes = 0;
+    hsmca_store_precert r;
+    hsmca_err err = serial_of(serial, serial_len, &r.serial);
 
-    HSMCA_GUARD(hsmca_store_check_serial(serial, serial_len));
-    hsmca_store_hex(serial, serial_len, hex);
-    HSMCA_ENSURE(der != NULL && der_len > 0, HSMCA_E_INPUT,
-                 "no precertificate given for serial %s", hex);
-    HSMCA_ENSURE(not_after >= not_before, HSMCA_E_INPUT,
-                 "the precertificate for serial %s ends (%s) before it begins (%s)", hex,
-                 hsmca_clock_format(not_after, na, sizeof na),
-                 hsmca_clock_format(not_before, nb, sizeof nb));
-    HSMCA_GUARD(
-        hsmca_store_issuer_name(st, issuer_id, "cannot record a precertificate", name));
-    HSMCA_GUARD(hsmca_store_op_begin(&op, st, 1,
-                                     "cannot record the precertificate for serial %s of issuer "
-                                     "'%s'",
-                                     hex, name));
-    HSMCA_GUARD(serial_state(&op, issuer_id, serial, serial_len, &state));
-    HSMCA_ENSURE(state != 0, HSMCA_E_STATE,
-                 "%s: the serial was never reserved (reserve it before the token signs)", op.what);
-    HSMCA_ENSURE(state == HSMCA_SERIAL_RESERVED, HSMCA_E_STATE,
-                 "%s: it already has one (state %s)", op.what,
-                 hsmca_store_serial_state_name(state));
-    HSMCA_GUARD(hsmca_store_op_prepare(
-        &op,
-        "UPDATE serials SET state = 'precert', precert_der = ?3, not_before = ?4, "
-        "not_after = ?5, precert_at = ?6 "
-        "WHERE issuer_id = ?1 AND serial = ?2 AND state = 'reserved'",
-        &s));
-    rc = sqlite3_bind_int64(s, 1, issuer_id);
-    if (rc == SQLITE_OK)
-        rc = hsmca_store_bind_blob(s, 2, serial, serial_len);
-    if (rc == SQLITE_OK)
-        rc = hsmca_store_bind_blob(s, 3, der, der_len);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int64(s, 4, not_before);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int64(s, 5, not_after);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int64(s, 6, now);
-    HSMCA_GUARD(run(&op, s, rc, &changes));
-    HSMCA_ENSURE(changes == 1, HSMCA_E_STATE, "%s: the serial is no longer reserved", op.what);
-    snprintf(detail, sizeof detail, "not_before=%s not_after=%s",
-             hsmca_clock_format(not_before, nb, sizeof nb),
-             hsmca_clock_format(not_after, na, sizeof na));
-    HSMCA_GUARD(
-        hsmca_store_op_event(&op, issuer_id, serial, serial_len, "precert", detail, now));
-out:
-    sqlite3_finalize(s);
-    return hsmca_store_op_end(&op, err);
+    if (err != HSMCA_OK)
+        return err;
+    r.der = der;
+    r.der_len = der_len;
+    r.not_before = not_before;
+    r.not_after = not_after;
+    return hsmca_store_precerts_record(st, issuer_id, &r, 1, now, NULL);
 }
 
 static hsmca_err check_scts(const hsmca_store_sct *scts, size_t n, const char *hex)
@@ -193,40 +335,121 @@ static hsmca_err check_scts(const hsmca_store_sct *scts, size_t n, const char *h
     return HSMCA_OK;
 }
 
-static hsmca_err insert_scts(store_op *op, int64_t issuer_id, const uint8_t *serial,
-                             size_t serial_len, const hsmca_store_sct *scts, size_t n)
+static hsmca_err check_final(const hsmca_store_final *r)
 {
     hsmca_err err = HSMCA_OK;
-    sqlite3_stmt *s = NULL;
+    char hex[HSMCA_STORE_HEX_MAX];
+
+    HSMCA_GUARD(hsmca_store_check_serial(r->serial.b, r->serial.len));
+    hsmca_store_hex(r->serial.b, r->serial.len, hex);
+    HSMCA_ENSURE(r->der != NULL && r->der_len > 0, HSMCA_E_INPUT,
+                 "no final certificate given for serial %s", hex);
+    HSMCA_GUARD(check_scts(r->scts, r->n_scts, hex));
+out:
+    return err;
+}
+
+static hsmca_err insert_scts(store_op *op, cert_stmts *cs, int64_t issuer_id,
+                             const uint8_t *serial, size_t serial_len, const hsmca_store_sct *scts,
+                             size_t n)
+{
+    hsmca_err err = HSMCA_OK;
     int rc;
 
-    if (n == 0)
-        return HSMCA_OK;
-    HSMCA_GUARD(hsmca_store_op_prepare(
-        op,
-        "INSERT INTO scts (issuer_id, serial, position, log_id, timestamp, tls) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        &s));
     for (size_t i = 0; i < n; i++) {
-        rc = sqlite3_reset(s);
+        HSMCA_GUARD(stmt(op, &cs->sct,
+                         "INSERT INTO scts (issuer_id, serial, position, log_id, timestamp, "
+                         "tls) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+        rc = sqlite3_bind_int64(cs->sct, 1, issuer_id);
         if (rc == SQLITE_OK)
-            rc = sqlite3_bind_int64(s, 1, issuer_id);
+            rc = hsmca_store_bind_blob(cs->sct, 2, serial, serial_len);
         if (rc == SQLITE_OK)
-            rc = hsmca_store_bind_blob(s, 2, serial, serial_len);
+            rc = sqlite3_bind_int64(cs->sct, 3, (sqlite3_int64)i);
         if (rc == SQLITE_OK)
-            rc = sqlite3_bind_int64(s, 3, (sqlite3_int64)i);
-        if (rc == SQLITE_OK)
-            rc = hsmca_store_bind_blob(s, 4, scts[i].log_id, sizeof scts[i].log_id);
+            rc = hsmca_store_bind_blob(cs->sct, 4, scts[i].log_id, sizeof scts[i].log_id);
         /* SQLite integers are signed 64-bit: store the bits, read them back
          * as uint64_t. Real timestamps (ms since 1970) are far below 2^63. */
         if (rc == SQLITE_OK)
-            rc = sqlite3_bind_int64(s, 5, (sqlite3_int64)scts[i].timestamp);
+            rc = sqlite3_bind_int64(cs->sct, 5, (sqlite3_int64)scts[i].timestamp);
         if (rc == SQLITE_OK)
-            rc = hsmca_store_bind_blob(s, 6, scts[i].tls, scts[i].tls_len);
-        HSMCA_GUARD(run(op, s, rc, NULL));
+            rc = hsmca_store_bind_blob(cs->sct, 6, scts[i].tls, scts[i].tls_len);
+        HSMCA_GUARD(run(op, cs->sct, rc, NULL));
     }
 out:
-    sqlite3_finalize(s);
+    return err;
+}
+
+hsmca_err hsmca_store_finals_record(hsmca_store *st, int64_t issuer_id,
+                                    const hsmca_store_final *recs, size_t n, hsmca_time now,
+                                    size_t *out_index)
+{
+    hsmca_err err = HSMCA_OK;
+    store_op op = {0};
+    cert_stmts cs = {0};
+    char hex[HSMCA_STORE_HEX_MAX], name[HSMCA_STORE_NAME_MAX + 1], detail[64];
+    char what[sizeof op.what];
+    hsmca_serial_state state;
+    size_t i = 0;
+    int rc, changes = 0;
+
+    HSMCA_ENSURE(n == 0 || recs != NULL, HSMCA_E_USAGE,
+                 "hsmca_store_finals_record: %zu final certificates announced, none given", n);
+    for (i = 0; i < n; i++)
+        HSMCA_GUARD(check_final(&recs[i]));
+    if (n == 0)
+        goto out;
+    hsmca_store_hex(recs[0].serial.b, recs[0].serial.len, hex);
+    HSMCA_GUARD(hsmca_store_issuer_name(st, issuer_id,
+                                        n == 1 ? "cannot record a final certificate"
+                                               : "cannot record final certificates", name));
+    if (n == 1)
+        err = hsmca_store_op_begin(&op, st, 1,
+                                   "cannot record the final certificate for serial %s of "
+                                   "issuer '%s'", hex, name);
+    else
+        err = hsmca_store_op_begin(&op, st, 1,
+                                   "cannot record %zu final certificates of issuer '%s'", n,
+                                   name);
+    HSMCA_GUARD(err);
+    for (i = 0; i < n; i++) {
+        const hsmca_store_final *r = &recs[i];
+
+        hsmca_store_hex(r->serial.b, r->serial.len, hex);
+        snprintf(what, sizeof what, "cannot record the final certificate for serial %s of "
+                 "issuer '%s'", hex, name);
+        HSMCA_GUARD(serial_state(&op, &cs, issuer_id, r->serial.b, r->serial.len, &state));
+        HSMCA_ENSURE(state != 0, HSMCA_E_STATE, "%s: the serial was never reserved", what);
+        HSMCA_ENSURE(state != HSMCA_SERIAL_RESERVED, HSMCA_E_STATE,
+                     "%s: it has no precertificate (state reserved)", what);
+        /* A second final in the same batch finds the first one's row. */
+        HSMCA_ENSURE(state != HSMCA_SERIAL_FINAL, HSMCA_E_EXISTS,
+                     "%s: it already has one, and a precertificate gets at most one final "
+                     "certificate",
+                     what);
+        HSMCA_GUARD(stmt(&op, &cs.final,
+                         "UPDATE serials SET state = 'final', final_der = ?3, final_at = ?4 "
+                         "WHERE issuer_id = ?1 AND serial = ?2 AND state = 'precert'"));
+        rc = sqlite3_bind_int64(cs.final, 1, issuer_id);
+        if (rc == SQLITE_OK)
+            rc = hsmca_store_bind_blob(cs.final, 2, r->serial.b, r->serial.len);
+        if (rc == SQLITE_OK)
+            rc = hsmca_store_bind_blob(cs.final, 3, r->der, r->der_len);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_int64(cs.final, 4, now);
+        HSMCA_GUARD(run(&op, cs.final, rc, &changes));
+        HSMCA_ENSURE(changes == 1, HSMCA_E_EXISTS, "%s: it is no longer a precertificate alone",
+                     what);
+        HSMCA_GUARD(insert_scts(&op, &cs, issuer_id, r->serial.b, r->serial.len, r->scts,
+                                r->n_scts));
+        snprintf(detail, sizeof detail, "scts=%zu", r->n_scts);
+        HSMCA_GUARD(hsmca_store_op_event(&op, issuer_id, r->serial.b, r->serial.len, "final",
+                                         detail, now));
+    }
+out:
+    stmts_free(&cs);
+    err = hsmca_store_op_end(&op, err);
+    if (out_index != NULL)
+        *out_index = err != HSMCA_OK ? i : n;
     return err;
 }
 
@@ -234,53 +457,16 @@ hsmca_err hsmca_store_final_record(hsmca_store *st, int64_t issuer_id, const uin
                                    size_t serial_len, const uint8_t *der, size_t der_len,
                                    const hsmca_store_sct *scts, size_t n_scts, hsmca_time now)
 {
-    hsmca_err err = HSMCA_OK;
-    store_op op = {0};
-    sqlite3_stmt *s = NULL;
-    char hex[HSMCA_STORE_HEX_MAX], name[HSMCA_STORE_NAME_MAX + 1], detail[64];
-    hsmca_serial_state state;
-    int rc, changes = 0;
+    hsmca_store_final r;
+    hsmca_err err = serial_of(serial, serial_len, &r.serial);
 
-    HSMCA_GUARD(hsmca_store_check_serial(serial, serial_len));
-    hsmca_store_hex(serial, serial_len, hex);
-    HSMCA_ENSURE(der != NULL && der_len > 0, HSMCA_E_INPUT,
-                 "no final certificate given for serial %s", hex);
-    HSMCA_GUARD(check_scts(scts, n_scts, hex));
-    HSMCA_GUARD(
-        hsmca_store_issuer_name(st, issuer_id, "cannot record a final certificate", name));
-    HSMCA_GUARD(hsmca_store_op_begin(&op, st, 1,
-                                     "cannot record the final certificate for serial %s of "
-                                     "issuer '%s'",
-                                     hex, name));
-    HSMCA_GUARD(serial_state(&op, issuer_id, serial, serial_len, &state));
-    HSMCA_ENSURE(state != 0, HSMCA_E_STATE, "%s: the serial was never reserved", op.what);
-    HSMCA_ENSURE(state != HSMCA_SERIAL_RESERVED, HSMCA_E_STATE,
-                 "%s: it has no precertificate (state reserved)", op.what);
-    HSMCA_ENSURE(state != HSMCA_SERIAL_FINAL, HSMCA_E_EXISTS,
-                 "%s: it already has one, and a precertificate gets at most one final "
-                 "certificate",
-                 op.what);
-    HSMCA_GUARD(hsmca_store_op_prepare(
-        &op,
-        "UPDATE serials SET state = 'final', final_der = ?3, final_at = ?4 "
-        "WHERE issuer_id = ?1 AND serial = ?2 AND state = 'precert'",
-        &s));
-    rc = sqlite3_bind_int64(s, 1, issuer_id);
-    if (rc == SQLITE_OK)
-        rc = hsmca_store_bind_blob(s, 2, serial, serial_len);
-    if (rc == SQLITE_OK)
-        rc = hsmca_store_bind_blob(s, 3, der, der_len);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int64(s, 4, now);
-    HSMCA_GUARD(run(&op, s, rc, &changes));
-    HSMCA_ENSURE(changes == 1, HSMCA_E_EXISTS, "%s: it is no longer a precertificate alone",
-                 op.what);
-    HSMCA_GUARD(insert_scts(&op, issuer_id, serial, serial_len, scts, n_scts));
-    snprintf(detail, sizeof detail, "scts=%zu", n_scts);
-    HSMCA_GUARD(hsmca_store_op_event(&op, issuer_id, serial, serial_len, "final", detail, now));
-out:
-    sqlite3_finalize(s);
-    return hsmca_store_op_end(&op, err);
+    if (err != HSMCA_OK)
+        return err;
+    r.der = der;
+    r.der_len = der_len;
+    r.scts = scts;
+    r.n_scts = n_scts;
+    return hsmca_store_finals_record(st, issuer_id, &r, 1, now, NULL);
 }
 
 void hsmca_store_cert_free(hsmca_store_cert *c)
@@ -295,17 +481,17 @@ void hsmca_store_cert_free(hsmca_store_cert *c)
     free(c);
 }
 
-static hsmca_err read_scts(store_op *op, hsmca_store_cert *c)
+static hsmca_err read_scts(store_op *op, cert_stmts *cs, hsmca_store_cert *c)
 {
     hsmca_err err = HSMCA_OK;
-    sqlite3_stmt *s = NULL;
+    sqlite3_stmt *s;
     size_t cap = 0;
     int rc;
 
-    HSMCA_GUARD(hsmca_store_op_prepare(op,
-                                       "SELECT log_id, timestamp, tls FROM scts "
-                                       "WHERE issuer_id = ?1 AND serial = ?2 ORDER BY position",
-                                       &s));
+    HSMCA_GUARD(stmt(op, &cs->sct_rows,
+                     "SELECT log_id, timestamp, tls FROM scts "
+                     "WHERE issuer_id = ?1 AND serial = ?2 ORDER BY position"));
+    s = cs->sct_rows;
     rc = sqlite3_bind_int64(s, 1, c->issuer_id);
     if (rc == SQLITE_OK)
         rc = hsmca_store_bind_blob(s, 2, c->serial, c->serial_len);
@@ -334,51 +520,46 @@ static hsmca_err read_scts(store_op *op, hsmca_store_cert *c)
     if (rc != SQLITE_DONE)
         STORE_OP_FAIL(op, rc);
 out:
-    sqlite3_finalize(s);
+    if (cs->sct_rows != NULL)
+        sqlite3_reset(cs->sct_rows);
     return err;
 }
 
-hsmca_err hsmca_store_cert_get(hsmca_store *st, int64_t issuer_id, const uint8_t *serial,
-                               size_t serial_len, hsmca_store_cert **out)
+/* One serial's record inside op; *out NULL when the issuer never reserved
+ * it. */
+static hsmca_err cert_read(store_op *op, cert_stmts *cs, int64_t issuer_id, const uint8_t *serial,
+                           size_t serial_len, hsmca_store_cert **out)
 {
     hsmca_err err = HSMCA_OK;
-    store_op op = {0};
-    sqlite3_stmt *s = NULL;
+    sqlite3_stmt *s;
     hsmca_store_cert *c = NULL;
-    char hex[HSMCA_STORE_HEX_MAX], name[HSMCA_STORE_NAME_MAX + 1];
     int rc;
 
-    HSMCA_ENSURE(out != NULL, HSMCA_E_USAGE, "hsmca_store_cert_get: no output");
     *out = NULL;
-    HSMCA_GUARD(hsmca_store_check_serial(serial, serial_len));
-    hsmca_store_hex(serial, serial_len, hex);
-    HSMCA_GUARD(hsmca_store_issuer_name(st, issuer_id, "cannot read a serial", name));
-    HSMCA_GUARD(
-        hsmca_store_op_begin(&op, st, 0, "cannot read serial %s of issuer '%s'", hex, name));
-    HSMCA_GUARD(hsmca_store_op_prepare(
-        &op,
+    HSMCA_GUARD(stmt(
+        op, &cs->row,
         "SELECT s.state, s.reserved_at, s.precert_der, s.not_before, s.not_after, s.final_der,"
         " r.serial IS NOT NULL, r.revoked_at, r.reason "
         "FROM serials AS s LEFT JOIN revocations AS r"
         " ON r.issuer_id = s.issuer_id AND r.serial = s.serial "
-        "WHERE s.issuer_id = ?1 AND s.serial = ?2",
-        &s));
+        "WHERE s.issuer_id = ?1 AND s.serial = ?2"));
+    s = cs->row;
     rc = sqlite3_bind_int64(s, 1, issuer_id);
     if (rc == SQLITE_OK)
         rc = hsmca_store_bind_blob(s, 2, serial, serial_len);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(s);
     if (rc == SQLITE_DONE)
-        HSMCA_FAIL(HSMCA_E_NOT_FOUND, "issuer '%s' never reserved serial %s", name, hex);
+        goto out;
     if (rc != SQLITE_ROW)
-        STORE_OP_FAIL(&op, rc);
+        STORE_OP_FAIL(op, rc);
     c = calloc(1, sizeof *c);
     HSMCA_ALLOC(c);
     c->issuer_id = issuer_id;
     memcpy(c->serial, serial, serial_len);
     c->serial_len = serial_len;
     c->state = state_from_text(sqlite3_column_text(s, 0));
-    HSMCA_ENSURE(c->state != 0, HSMCA_E_INTERNAL, "%s: the stored state is unknown", op.what);
+    HSMCA_ENSURE(c->state != 0, HSMCA_E_INTERNAL, "%s: the stored state is unknown", op->what);
     c->reserved_at = sqlite3_column_int64(s, 1);
     HSMCA_GUARD(hsmca_store_col_blob(s, 2, &c->precert_der, &c->precert_len));
     c->not_before = sqlite3_column_int64(s, 3); /* NULL reads as 0 */
@@ -388,15 +569,76 @@ hsmca_err hsmca_store_cert_get(hsmca_store *st, int64_t issuer_id, const uint8_t
     c->revoked_at = c->revoked ? sqlite3_column_int64(s, 7) : 0;
     c->reason = c->revoked && sqlite3_column_type(s, 8) != SQLITE_NULL ? sqlite3_column_int(s, 8)
                                                                        : -1;
-    sqlite3_finalize(s);
-    s = NULL;
+    sqlite3_reset(s);
     if (c->state == HSMCA_SERIAL_FINAL)
-        HSMCA_GUARD(read_scts(&op, c));
+        HSMCA_GUARD(read_scts(op, cs, c));
     *out = c;
     c = NULL;
 out:
-    sqlite3_finalize(s);
+    if (cs->row != NULL)
+        sqlite3_reset(cs->row);
     hsmca_store_cert_free(c);
+    return err;
+}
+
+hsmca_err hsmca_store_cert_get(hsmca_store *st, int64_t issuer_id, const uint8_t *serial,
+                               size_t serial_len, hsmca_store_cert **out)
+{
+    hsmca_err err = HSMCA_OK;
+    store_op op = {0};
+    cert_stmts cs = {0};
+    hsmca_store_cert *c = NULL;
+    char hex[HSMCA_STORE_HEX_MAX], name[HSMCA_STORE_NAME_MAX + 1];
+
+    HSMCA_ENSURE(out != NULL, HSMCA_E_USAGE, "hsmca_store_cert_get: no output");
+    *out = NULL;
+    HSMCA_GUARD(hsmca_store_check_serial(serial, serial_len));
+    hsmca_store_hex(serial, serial_len, hex);
+    HSMCA_GUARD(hsmca_store_issuer_name(st, issuer_id, "cannot read a serial", name));
+    HSMCA_GUARD(
+        hsmca_store_op_begin(&op, st, 0, "cannot read serial %s of issuer '%s'", hex, name));
+    HSMCA_GUARD(cert_read(&op, &cs, issuer_id, serial, serial_len, &c));
+    HSMCA_ENSURE(c != NULL, HSMCA_E_NOT_FOUND, "issuer '%s' never reserved serial %s", name,
+                 hex);
+    *out = c;
+    c = NULL;
+out:
+    stmts_free(&cs);
+    hsmca_store_cert_free(c);
+    return hsmca_store_op_end(&op, err);
+}
+
+hsmca_err hsmca_store_certs_get(hsmca_store *st, int64_t issuer_id,
+                                const hsmca_store_serial *serials, size_t n,
+                                hsmca_store_cert **out)
+{
+    hsmca_err err = HSMCA_OK;
+    store_op op = {0};
+    cert_stmts cs = {0};
+    char name[HSMCA_STORE_NAME_MAX + 1];
+    size_t bad = 0;
+
+    HSMCA_ENSURE(n == 0 || (serials != NULL && out != NULL), HSMCA_E_USAGE,
+                 "hsmca_store_certs_get: %zu serials announced, no serials or no output", n);
+    for (size_t i = 0; i < n; i++)
+        out[i] = NULL;
+    HSMCA_GUARD(check_serials(serials, n, &bad));
+    if (n == 0)
+        goto out;
+    HSMCA_GUARD(hsmca_store_issuer_name(st, issuer_id, "cannot read serials", name));
+    /* One read transaction: every record from the same WAL snapshot. */
+    HSMCA_GUARD(hsmca_store_op_begin(&op, st, 0, "cannot read %zu serials of issuer '%s'", n,
+                                     name));
+    for (size_t i = 0; i < n; i++)
+        HSMCA_GUARD(cert_read(&op, &cs, issuer_id, serials[i].b, serials[i].len, &out[i]));
+out:
+    stmts_free(&cs);
+    if (err != HSMCA_OK && out != NULL) {
+        for (size_t i = 0; i < n; i++) {
+            hsmca_store_cert_free(out[i]);
+            out[i] = NULL;
+        }
+    }
     return hsmca_store_op_end(&op, err);
 }
 

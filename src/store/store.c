@@ -195,6 +195,8 @@ hsmca_err hsmca_store_op_end(store_op *op, hsmca_err err)
 {
     hsmca_store *st = op->st;
 
+    sqlite3_finalize(op->event);
+    op->event = NULL;
     if (!op->active)
         return err;
     if (err == HSMCA_OK) {
@@ -262,13 +264,19 @@ hsmca_err hsmca_store_op_event(store_op *op, int64_t issuer_id, const uint8_t *s
                                hsmca_time now)
 {
     hsmca_err err = HSMCA_OK;
-    sqlite3_stmt *s = NULL;
+    sqlite3_stmt *s = op->event;
     int rc;
 
-    HSMCA_GUARD(hsmca_store_op_prepare(op,
-                                       "INSERT INTO events (time, issuer_id, serial, kind, detail)"
-                                       " VALUES (?1, ?2, ?3, ?4, ?5)",
-                                       &s));
+    if (s == NULL) {
+        HSMCA_GUARD(hsmca_store_op_prepare(op,
+                                           "INSERT INTO events (time, issuer_id, serial, kind, "
+                                           "detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+                                           &op->event));
+        s = op->event;
+    } else {
+        /* Bindings are all rebound below. */
+        sqlite3_reset(s);
+    }
     rc = sqlite3_bind_int64(s, 1, now);
     if (rc == SQLITE_OK)
         rc = issuer_id > 0 ? sqlite3_bind_int64(s, 2, issuer_id) : sqlite3_bind_null(s, 2);
@@ -286,7 +294,11 @@ hsmca_err hsmca_store_op_event(store_op *op, int64_t issuer_id, const uint8_t *s
         goto out;
     }
 out:
-    sqlite3_finalize(s);
+    /* Bound blobs and texts are SQLITE_STATIC: let go of them now. */
+    if (s != NULL) {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+    }
     return err;
 }
 

@@ -71,6 +71,10 @@ typedef struct store_op {
     hsmca_store *st;
     int active;             /* lock held and transaction open */
     char what[320];
+    /* The event INSERT, prepared on the call's first event and reused for
+     * the next ones (a batch logs one event per row); finalized by
+     * store_op_end. */
+    sqlite3_stmt *event;
 } store_op;
 
 /* Lock st, set op->what from fmt, and BEGIN IMMEDIATE (write) or BEGIN
@@ -118,7 +122,7 @@ hsmca_err hsmca_store_col_text(sqlite3_stmt *s, int i, char **out);
 
 /* Input checks, with messages that say what is allowed. */
 hsmca_err hsmca_store_check_name(const char *name);
-hsmca_err hsmca_store_check_serial(const uint8_t *serial, size_t len);
+/* hsmca_store_check_serial is public (store.h). */
 
 /* Lower-case hex of a serial into buf (HSMCA_STORE_HEX_MAX bytes); returns
  * buf. Longer input is cut (it has been validated before). */

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
+#include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -42,26 +43,30 @@ static int same_public_key(EVP_PKEY *a, EVP_PKEY *b)
 {
     uint8_t *da = NULL, *db = NULL;
     size_t la = 0, lb = 0;
-    int same = 0;
+    int same;
 
-    if (x509_spki_der(a, &da, &la) == HSMCA_OK && x509_spki_der(b, &db, &lb) == HSMCA_OK)
+    /* OpenSSL compares the values (cheap); only when it says no are the
+     * SubjectPublicKeyInfo encodings compared, which costs two encoder runs
+     * in OpenSSL 3.0. Either answer "same" is enough, as before. */
+    same = EVP_PKEY_eq(a, b) == 1;
+    if (!same && x509_spki_der(a, &da, &la) == HSMCA_OK &&
+        x509_spki_der(b, &db, &lb) == HSMCA_OK)
         same = la == lb && memcmp(da, db, la) == 0;
+    ERR_clear_error();
     hsmca_err_clear();
-    /* The same key may be encoded differently (an EC point compressed in
-     * one place); let OpenSSL compare the values too. */
-    if (!same)
-        same = EVP_PKEY_eq(a, b) == 1;
     OPENSSL_free(da);
     OPENSSL_free(db);
     return same;
 }
 
-/* The subject key: a type the profile accepts, encoded as BR 7.1.3.1 wants. */
-static hsmca_err check_subject_key(const hsmca_profile *p, EVP_PKEY *key)
+/* The subject key: a type the profile accepts, encoded as BR 7.1.3.1 wants.
+ * It is set into cert here, and checked in the encoding the certificate
+ * carries: each key encoding is an encoder and a decoder run in OpenSSL 3.0,
+ * slower than a token's ECDSA signature, so it is done once per certificate. */
+static hsmca_err check_subject_key(const hsmca_profile *p, EVP_PKEY *key, X509 *cert)
 {
     hsmca_err err = HSMCA_OK;
     x509_key_class kc;
-    X509_PUBKEY *xpk = NULL;
     X509_ALGOR *alg = NULL;
     unsigned char *der = NULL;
     const uint8_t *want;
@@ -76,9 +81,9 @@ static hsmca_err check_subject_key(const hsmca_profile *p, EVP_PKEY *key)
                  p->name, kc.desc, allowed);
     /* BR 7.1.3.1: the SPKI AlgorithmIdentifier byte for byte (rsaEncryption
      * with NULL; id-ecPublicKey with a namedCurve). */
-    HSMCA_OSSL(X509_PUBKEY_set(&xpk, key) == 1, "profile '%s': cannot encode the subject key",
+    HSMCA_OSSL(X509_set_pubkey(cert, key) == 1, "profile '%s': cannot encode the subject key",
                p->name);
-    HSMCA_OSSL(X509_PUBKEY_get0_param(NULL, NULL, NULL, &alg, xpk) == 1,
+    HSMCA_OSSL(X509_PUBKEY_get0_param(NULL, NULL, NULL, &alg, X509_get_X509_PUBKEY(cert)) == 1,
                "profile '%s': cannot read the subject key's algorithm", p->name);
     n = i2d_X509_ALGOR(alg, &der);
     HSMCA_OSSL(n > 0, "profile '%s': cannot encode the subject key's algorithm", p->name);
@@ -88,7 +93,6 @@ static hsmca_err check_subject_key(const hsmca_profile *p, EVP_PKEY *key)
                  "the one BR 7.1.3.1 requires (explicit curve parameters?)", p->name, kc.desc);
 out:
     OPENSSL_free(der);
-    X509_PUBKEY_free(xpk);
     return err;
 }
 
@@ -306,7 +310,9 @@ hsmca_err hsmca_x509_build(const hsmca_x509_request *req, X509 **out)
 
     /* Keys: the subject's type, and the signer's, which picks the
      * signature algorithm (BR 7.1.3.2). */
-    HSMCA_GUARD(check_subject_key(p, req->subject_key));
+    cert = X509_new();
+    HSMCA_ALLOC(cert);
+    HSMCA_GUARD(check_subject_key(p, req->subject_key, cert));
     /* BR 7.1.2.1: a root is self-signed; every other kind has an issuer. */
     if (is_root)
         HSMCA_ENSURE(req->issuer == NULL, HSMCA_E_INPUT,
@@ -337,7 +343,7 @@ hsmca_err hsmca_x509_build(const hsmca_x509_request *req, X509 **out)
     /* Key identifiers: SKI by RFC 5280 §4.2.1.2 method 1; AKI = the
      * issuer's SKI as the issuer certificate carries it (BR 7.1.2.11.1), or
      * for a root its own (BR 7.1.2.1.3). */
-    HSMCA_GUARD(hsmca_x509_key_id(req->subject_key, ski));
+    HSMCA_GUARD(x509_key_id_of(X509_get_X509_PUBKEY(cert), ski));
     if (is_root) {
         own_ski = ASN1_OCTET_STRING_new();
         HSMCA_ALLOC(own_ski);
@@ -373,9 +379,8 @@ hsmca_err hsmca_x509_build(const hsmca_x509_request *req, X509 **out)
     HSMCA_GUARD(check_url_parts(req));
     HSMCA_GUARD(serial_integer(req, &serial));
 
-    /* The TBSCertificate, field by field (RFC 5280 §4.1). */
-    cert = X509_new();
-    HSMCA_ALLOC(cert);
+    /* The TBSCertificate, field by field (RFC 5280 §4.1); the key is in
+     * already (check_subject_key). */
     HSMCA_GUARD(set_tbs_sigalg(cert, &signer));
     /* BR 7.1.1: v3; no unique identifiers. */
     HSMCA_OSSL(X509_set_version(cert, X509_VERSION_3) == 1, "cannot set the version");
@@ -387,7 +392,6 @@ hsmca_err hsmca_x509_build(const hsmca_x509_request *req, X509 **out)
                                                   : X509_get_subject_name(req->issuer)) == 1,
                "cannot set the issuer");
     HSMCA_GUARD(set_validity(cert, req));
-    HSMCA_OSSL(X509_set_pubkey(cert, req->subject_key) == 1, "cannot set the public key");
 
     /* Extensions in the profile's order (docs/profiles.md). */
     memset(&ctx, 0, sizeof ctx);

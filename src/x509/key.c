@@ -1,5 +1,6 @@
 /* hsmca — keys as src/x509 sees them: type, algorithm identifiers, key
  * identifiers, throwaway keys for pre-signing, and serial numbers. */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -141,24 +142,98 @@ out:
     return err;
 }
 
+hsmca_err x509_key_id_of(const X509_PUBKEY *xpk, uint8_t out[20])
+{
+    hsmca_err err = HSMCA_OK;
+    const unsigned char *bits = NULL;
+    int nbits = 0;
+
+    /* RFC 5280 §4.2.1.2 method 1: SHA-1 over the subjectPublicKey BIT STRING
+     * value, without tag, length or unused-bits octet. get0_param returns
+     * exactly those octets. */
+    HSMCA_OSSL(xpk != NULL && X509_PUBKEY_get0_param(NULL, &bits, &nbits, NULL, xpk) == 1 &&
+                   nbits > 0,
+               "cannot read the subjectPublicKey bits");
+    HSMCA_OSSL(SHA1(bits, (size_t)nbits, out) != NULL, "SHA-1 failed");
+out:
+    return err;
+}
+
 hsmca_err hsmca_x509_key_id(EVP_PKEY *key, uint8_t out[20])
 {
     hsmca_err err = HSMCA_OK;
     X509_PUBKEY *xpk = NULL;
-    const unsigned char *bits = NULL;
-    int nbits = 0;
 
     HSMCA_ENSURE(key != NULL && out != NULL, HSMCA_E_USAGE, "hsmca_x509_key_id: no key");
     HSMCA_OSSL(X509_PUBKEY_set(&xpk, key) == 1, "cannot encode the public key");
-    /* RFC 5280 §4.2.1.2 method 1: SHA-1 over the subjectPublicKey BIT STRING
-     * value, without tag, length or unused-bits octet. get0_param returns
-     * exactly those octets. */
-    HSMCA_OSSL(X509_PUBKEY_get0_param(NULL, &bits, &nbits, NULL, xpk) == 1 && nbits > 0,
-               "cannot read the subjectPublicKey bits");
-    HSMCA_OSSL(SHA1(bits, (size_t)nbits, out) != NULL, "SHA-1 failed");
+    HSMCA_GUARD(x509_key_id_of(xpk, out));
 out:
     X509_PUBKEY_free(xpk);
     return err;
+}
+
+/* Throwaway keys, one per key class, made on first use and shared for the
+ * life of the process. Generating one per certificate made issuance with
+ * RSA issuers crawl (an RSA-2048 key takes tens to hundreds of
+ * milliseconds, several token signatures' worth); the key signs nothing
+ * that is published or trusted, so reusing it changes nothing BR 4.3.1.2
+ * asks for. Entries are never removed; at most a handful of classes exist
+ * (RSA sizes, P-256, P-384). */
+#define THROWAWAY_SLOTS 8
+
+typedef struct throwaway_slot {
+    int is_rsa;
+    int bits;
+    int ec_nid;
+    EVP_PKEY *key;
+} throwaway_slot;
+
+static pthread_mutex_t throwaway_lock = PTHREAD_MUTEX_INITIALIZER;
+static throwaway_slot throwaway_cache[THROWAWAY_SLOTS];
+
+static int throwaway_same_class(const throwaway_slot *s, const x509_key_class *kc)
+{
+    return s->key != NULL && s->is_rsa == kc->is_rsa && s->bits == kc->bits &&
+           s->ec_nid == kc->ec_nid;
+}
+
+/* The cached key of this class with a reference for the caller, or NULL. */
+static EVP_PKEY *throwaway_lookup(const x509_key_class *kc)
+{
+    EVP_PKEY *k = NULL;
+
+    pthread_mutex_lock(&throwaway_lock);
+    for (size_t i = 0; i < THROWAWAY_SLOTS && k == NULL; i++)
+        if (throwaway_same_class(&throwaway_cache[i], kc) &&
+            EVP_PKEY_up_ref(throwaway_cache[i].key) == 1)
+            k = throwaway_cache[i].key;
+    pthread_mutex_unlock(&throwaway_lock);
+    return k;
+}
+
+/* Keep *k for later callers. If another thread cached a key of the class
+ * meanwhile, *k is swapped for that one, so every caller shares one key;
+ * with the cache full, *k is simply not kept. */
+static void throwaway_store(const x509_key_class *kc, EVP_PKEY **k)
+{
+    pthread_mutex_lock(&throwaway_lock);
+    for (size_t i = 0; i < THROWAWAY_SLOTS; i++) {
+        throwaway_slot *s = &throwaway_cache[i];
+
+        if (throwaway_same_class(s, kc)) {
+            if (EVP_PKEY_up_ref(s->key) == 1) {
+                EVP_PKEY_free(*k);
+                *k = s->key;
+            }
+            break;
+        }
+        if (s->key == NULL) {
+            if (EVP_PKEY_up_ref(*k) == 1)
+                *s = (throwaway_slot){kc->is_rsa, kc->bits, kc->ec_nid, *k};
+            break;
+        }
+    }
+    pthread_mutex_unlock(&throwaway_lock);
 }
 
 hsmca_err hsmca_x509_throwaway_key(EVP_PKEY *like, EVP_PKEY **out)
@@ -176,14 +251,21 @@ hsmca_err hsmca_x509_throwaway_key(EVP_PKEY *like, EVP_PKEY **out)
         HSMCA_ENSURE(kc.bits >= 2048 && kc.bits % 8 == 0, HSMCA_E_INPUT,
                      "cannot make a throwaway key like a %s key (BR 6.1.5: at least 2048 "
                      "bits, a multiple of 8)", kc.desc);
-        k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)kc.bits);
-    } else if (kc.ec_nid != 0) {
-        k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", OBJ_nid2sn(kc.ec_nid));
-    } else {
+    } else if (kc.ec_nid == 0) {
         HSMCA_FAIL(HSMCA_E_INPUT, "cannot make a throwaway key like a %s: hsmca signs "
                    "with RSA, ECDSA P-256 or ECDSA P-384 keys", kc.desc);
     }
-    HSMCA_OSSL(k != NULL, "generating a throwaway %s key failed", kc.desc);
+    k = throwaway_lookup(&kc);
+    if (k == NULL) {
+        /* Generated outside the lock: an RSA key takes long, and a thread
+         * wanting another class must not wait for it. */
+        if (kc.is_rsa)
+            k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)kc.bits);
+        else
+            k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", OBJ_nid2sn(kc.ec_nid));
+        HSMCA_OSSL(k != NULL, "generating a throwaway %s key failed", kc.desc);
+        throwaway_store(&kc, &k);
+    }
     *out = k;
     k = NULL;
 out:

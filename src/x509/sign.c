@@ -11,7 +11,9 @@
 #include "hsmca/ossl.h"
 #include "x509/x509_int.h"
 
-hsmca_err hsmca_x509_sign(X509 *cert, EVP_PKEY *key, EVP_PKEY *verify_key)
+/* Sign, check the algorithm identifiers, and verify with verify_key unless
+ * it is NULL (throwaway keys only). */
+static hsmca_err sign_cert(X509 *cert, EVP_PKEY *key, EVP_PKEY *verify_key)
 {
     hsmca_err err = HSMCA_OK;
     x509_key_class kc;
@@ -21,8 +23,6 @@ hsmca_err hsmca_x509_sign(X509 *cert, EVP_PKEY *key, EVP_PKEY *verify_key)
     size_t want_len;
     int n1, n2;
 
-    HSMCA_ENSURE(cert != NULL && key != NULL && verify_key != NULL, HSMCA_E_USAGE,
-                 "hsmca_x509_sign: certificate, signing key and verification key are needed");
     HSMCA_GUARD(x509_key_classify(key, &kc));
     HSMCA_ENSURE(kc.sign_md != NULL, HSMCA_E_INPUT,
                  "cannot sign with a %s key: hsmca signs with RSA, ECDSA P-256 or ECDSA "
@@ -43,7 +43,7 @@ hsmca_err hsmca_x509_sign(X509 *cert, EVP_PKEY *key, EVP_PKEY *verify_key)
                  HSMCA_E_INTERNAL, "the %s signature's algorithm identifier is not the one BR "
                  "7.1.3.2 requires", kc.desc);
     /* CONFORMANCE.md §2: verify every signature a token makes. */
-    if (X509_verify(cert, verify_key) != 1)
+    if (verify_key != NULL && X509_verify(cert, verify_key) != 1)
         HSMCA_GUARD(hsmca_err_openssl(HSMCA_E_VERIFY, "the certificate's signature does not "
                                       "verify with the issuer's public key (wrong key, or a "
                                       "faulty token signature)"));
@@ -51,6 +51,22 @@ out:
     OPENSSL_free(d1);
     OPENSSL_free(d2);
     return err;
+}
+
+hsmca_err hsmca_x509_sign(X509 *cert, EVP_PKEY *key, EVP_PKEY *verify_key)
+{
+    if (cert == NULL || key == NULL || verify_key == NULL)
+        return hsmca_err_setf(HSMCA_E_USAGE, "hsmca_x509_sign: certificate, signing key and "
+                              "verification key are needed");
+    return sign_cert(cert, key, verify_key);
+}
+
+hsmca_err hsmca_x509_sign_throwaway(X509 *cert, EVP_PKEY *throwaway)
+{
+    if (cert == NULL || throwaway == NULL)
+        return hsmca_err_setf(HSMCA_E_USAGE, "hsmca_x509_sign_throwaway: certificate and "
+                              "throwaway key are needed");
+    return sign_cert(cert, throwaway, NULL);
 }
 
 hsmca_err hsmca_x509_tbs_der(X509 *cert, uint8_t **out, size_t *out_len)

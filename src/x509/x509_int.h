@@ -38,6 +38,10 @@ const uint8_t *x509_sigalg_der(const x509_key_class *kc, size_t *len);
  * key of this class, or NULL. */
 const uint8_t *x509_spkialg_der(const x509_key_class *kc, size_t *len);
 
+/* The method-1 key identifier (RFC 5280 §4.2.1.2) of an encoded key, e.g.
+ * X509_get_X509_PUBKEY(cert): no re-encoding of the key. */
+hsmca_err x509_key_id_of(const X509_PUBKEY *xpk, uint8_t out[20]);
+
 /* The subjectPublicKeyInfo DER of key into *out (OPENSSL_free). */
 hsmca_err x509_spki_der(EVP_PKEY *key, uint8_t **out, size_t *out_len);
 

@@ -420,6 +420,26 @@ static void test_keys_survive_reopen(void **state)
     hsmca_hsm_key_free(k);
 }
 
+/* A token is open once per process: a second open would reset libp11's
+ * session pool and take any PIN as "already logged in" (review finding). */
+static void test_second_open_refused(void **state)
+{
+    fixture *f = *state;
+    hsmca_token_sel sel = HSMCA_TOKEN_SEL_INIT;
+    hsmca_token *again = NULL, *other = NULL;
+
+    sel.label = "test";
+    assert_int_equal(hsmca_hsm_token_open(f->hsm, &sel, &again), HSMCA_E_STATE);
+    assert_non_null(strstr(hsmca_err_message(), "already open"));
+    assert_null(again);
+    sel.label = "other";
+    ASSERT_OK(hsmca_hsm_token_open(f->hsm, &sel, &other));
+    hsmca_hsm_token_free(other);
+    /* After closing, it can be opened again. */
+    ASSERT_OK(hsmca_hsm_token_open(f->hsm, &sel, &other));
+    hsmca_hsm_token_free(other);
+}
+
 static void test_random(void **state)
 {
     fixture *f = *state;
@@ -523,6 +543,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_module, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keys_survive_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_second_open_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keygen_needs_login, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_signing, setup, teardown),
     };

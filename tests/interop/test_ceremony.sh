@@ -306,5 +306,14 @@ others=$(ls -A "$T/midout" | grep -vc '^transcript.log.failed-' || true)
 expect 0 "failed transcript verifies" -- "$hsmca" ceremony verify-transcript "$T/midout"/transcript.log.failed-*
 grep -q '^event: ceremony-abort' "$T/midout"/transcript.log.failed-* && ok "abort recorded" || fail "no abort entry"
 grep -q '^destroyed-key: doomed-key' "$T/midout"/transcript.log.failed-* && ok "destroyed key recorded" || fail "destroyed key not recorded"
+# The same failure again with the same fixed clock: the first failed
+# transcript must not be lost (review finding).
+expect 1 "second failing run" -- run "$T/mid.yaml" --out "$T/midout"
+[ "$(ls "$T/midout" | grep -c '^transcript.log.failed-')" -eq 2 ] && ok "both failed transcripts kept" || fail "failed transcripts" "$(ls -A "$T/midout")"
+# Outputs are plain names (a subdirectory used to fail only after keygen).
+bad "output in a subdirectory" "must be a plain file name" "ceremony: x
+hsm: $overlay
+steps:
+  - key: {token: offline, label: fresh-key, type: p384, output: keys/k.pem}"
 
 finish

@@ -129,6 +129,15 @@ expect 1 "uninitialised token" -- "$hsmca" hsm keys --slot "$slot" --pin-file "$
 contains "uninitialised explained" "not initialised"
 expect 1 "init-token refuses an existing label" -- "$hsmca" hsm init-token --free --label $R --so-pin-file "$rpin" --pin-file "$rpin"
 
+# --- review fixes
+expect 2 "--key twice is refused" -- "$hsmca" hsm pubkey --key "pkcs11:token=$R;object=k-p256" --key "pkcs11:id=%01" --pin-file "$rpin"
+contains "--key twice explained" "--key given twice"
+ntok=$("$hsmca" hsm tokens | grep -c ready)
+expect 2 "init-token refuses a label with a trailing space" -- "$hsmca" hsm init-token --free --label 'trail ' --so-pin-file "$rpin" --pin-file "$rpin"
+[ "$("$hsmca" hsm tokens | grep -c ready)" -eq "$ntok" ] && [ "$("$hsmca" hsm tokens | grep -c uninitialised)" -eq 1 ] && ok "no token was erased" || fail "tokens changed" "$("$hsmca" hsm tokens)"
+expect 2 "sign checks --digest before the token" -- "$hsmca" hsm sign --token $R --key k-p256 --digest md5 --pin-file "$T/wrong.pin" --in "$T/msg" --out "$T/md5b.sig"
+contains "digest refused, not the PIN" "--digest 'md5'"
+
 # --- one token's keys are not the other's
 expect 1 "root key is not on the online token" -- "$hsmca" hsm pubkey --token $O --key k-p256 --pin-file "$opin"
 
