@@ -46,7 +46,6 @@
 #include "hsmca/store.h"
 #include "hsmca/x509.h"
 
-#define BENCH_TOKEN "hsmca-bench"
 #define BENCH_SO_PIN "bench-so-pin-1234"
 #define BENCH_USER_PIN "bench-user-pin-5678"
 #define MAX_LIST 8
@@ -56,11 +55,10 @@
 #define RAW_MAX_PER_THREAD 2000000u
 
 typedef struct issuer {
-    const char *name;          /* issuer name in the store */
+    const char *name;          /* issuer name in the store, and its token's label */
     const char *key_label;
     const char *desc;
     hsmca_key_type type;
-    hsmca_key *key;            /* the bench's own handle on the token key */
     X509 *cert;
     hsmca_ca *ca;
     uint8_t *tbs;              /* a real precertificate TBS: the raw-rate message */
@@ -79,7 +77,6 @@ typedef struct bench {
     int want_p256, want_rsa;
 
     hsmca_hsm *hsm;
-    hsmca_token *tok;
     hsmca_store *store;
     EVP_PKEY *root_key, *leaf_key, *log_key;
     X509 *root;
@@ -155,13 +152,16 @@ static X509 *build_ca_cert(const bench *b, const char *profile, const char *cn,
     return c;
 }
 
-static void token_create(bench *b)
+/* A token of its own for each issuer (one open handle per token in a
+ * process), initialised in the first free slot and logged in. */
+static hsmca_token *token_create(bench *b, const char *label)
 {
     hsmca_token_info *list = NULL;
     size_t n = 0;
     long slot = -1;
     hsmca_secret *so = secret(BENCH_SO_PIN), *user = secret(BENCH_USER_PIN);
     hsmca_token_sel sel = HSMCA_TOKEN_SEL_INIT;
+    hsmca_token *tok = NULL;
 
     CHECK(hsmca_hsm_tokens(b->hsm, &list, &n));
     for (size_t i = 0; i < n && slot < 0; i++)
@@ -172,32 +172,38 @@ static void token_create(bench *b)
                         "token directory (bench/run.sh does)\n");
         exit(1);
     }
-    CHECK(hsmca_hsm_token_init(b->hsm, (unsigned long)slot, BENCH_TOKEN, so, user, 0));
-    sel.label = BENCH_TOKEN;
-    CHECK(hsmca_hsm_token_open(b->hsm, &sel, &b->tok));
-    CHECK(hsmca_hsm_token_login(b->tok, user));
+    CHECK(hsmca_hsm_token_init(b->hsm, (unsigned long)slot, label, so, user, 0));
+    sel.label = label;
+    CHECK(hsmca_hsm_token_open(b->hsm, &sel, &tok));
+    CHECK(hsmca_hsm_token_login(tok, user));
     free(list);
     hsmca_secret_free(so);
     hsmca_secret_free(user);
+    return tok;
 }
 
 static void issuer_setup(bench *b, issuer *is, uint8_t serial_octet)
 {
     hsmca_store_issuer si;
     hsmca_secret *pin = secret(BENCH_USER_PIN);
+    hsmca_token *tok = token_create(b, is->name);
+    hsmca_key *key = NULL;
     uint8_t *der = NULL;
     size_t der_len = 0;
-    char token[] = BENCH_TOKEN, prof[] = "tls-server", url[] = "http://127.0.0.1:8080";
+    char prof[] = "tls-server", url[] = "http://127.0.0.1:8080";
 
-    CHECK(hsmca_hsm_keygen(b->tok, is->type, is->key_label, &is->key));
-    is->cert = build_ca_cert(b, "subordinate", is->desc, hsmca_hsm_key_get0_public(is->key),
+    CHECK(hsmca_hsm_keygen(tok, is->type, is->key_label, &key));
+    is->cert = build_ca_cert(b, "subordinate", is->desc, hsmca_hsm_key_get0_public(key),
                              b->root, b->root_key, serial_octet);
+    /* The CA opens the token and finds the key itself. */
+    hsmca_hsm_key_free(key);
+    hsmca_hsm_token_free(tok);
     CHECK(hsmca_x509_to_der(is->cert, &der, &der_len));
     memset(&si, 0, sizeof(si));
     si.name = (char *)(uintptr_t)is->name;
     si.cert_der = der;
     si.cert_len = der_len;
-    si.token_label = token;
+    si.token_label = (char *)(uintptr_t)is->name;
     si.key_label = (char *)(uintptr_t)is->key_label;
     si.profile = prof;
     si.base_url = url;
@@ -212,7 +218,6 @@ static void setup(bench *b)
     char log_name[] = "bench-log", log_op[] = "bench";
 
     CHECK(hsmca_hsm_open(NULL, &b->hsm));
-    token_create(b);
     /* A software root: only the issuing keys are under test. */
     b->root_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
     b->leaf_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
@@ -243,12 +248,10 @@ static void teardown(bench *b)
         issuer *is = &b->iss[i];
 
         hsmca_ca_free(is->ca);
-        hsmca_hsm_key_free(is->key);
         X509_free(is->cert);
         OPENSSL_free(is->tbs);
     }
     hsmca_store_close(b->store);
-    hsmca_hsm_token_free(b->tok);
     hsmca_hsm_free(b->hsm);
     X509_free(b->root);
     EVP_PKEY_free(b->root_key);
@@ -290,6 +293,69 @@ static hsmca_err issue_sets_single(bench *b, issuer *is, unsigned thread, size_t
     return err;
 }
 
+/* The same sets through the batch calls: b precertificates in one call (one
+ * reservation commit, one record commit), their SCTs, then their finals in
+ * one call (one record commit). */
+static hsmca_err issue_sets_batch(bench *b, issuer *is, unsigned thread, size_t first, size_t n,
+                                  size_t batch)
+{
+    hsmca_err err = HSMCA_OK;
+    char (*dns)[80] = calloc(batch, sizeof(*dns));
+    const char **names = calloc(batch, sizeof(*names));
+    hsmca_ca_request *reqs = calloc(batch, sizeof(*reqs));
+    hsmca_ca_final_request *freqs = calloc(batch, sizeof(*freqs));
+    hsmca_ca_result *pre = calloc(batch, sizeof(*pre)), *fin = calloc(batch, sizeof(*fin));
+    hsmca_sct **scts = calloc(batch, sizeof(*scts));
+
+    if (dns == NULL || names == NULL || reqs == NULL || freqs == NULL || pre == NULL ||
+        fin == NULL || scts == NULL) {
+        err = hsmca_err_setf(HSMCA_E_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t done = 0; done < n && err == HSMCA_OK;) {
+        size_t m = n - done < batch ? n - done : batch;
+
+        for (size_t i = 0; i < m; i++) {
+            snprintf(dns[i], sizeof(dns[i]), "t%u-%zu.%s.bench.example.com", thread,
+                     first + done + i, is->key_label);
+            names[i] = dns[i];
+            reqs[i] = (hsmca_ca_request){b->leaf_key, &names[i], 1, NULL, 0, NULL,
+                                         b->profiles, NULL};
+        }
+        err = hsmca_ca_issue_precerts(is->ca, reqs, m, pre);
+        for (size_t i = 0; i < m && err == HSMCA_OK; i++) {
+            if (pre[i].err != HSMCA_OK)
+                err = hsmca_err_setf(pre[i].err, "precert %zu: %s", i, pre[i].message);
+            else
+                err = hsmca_ct_sct_sign(b->log_key, pre[i].cert, is->cert,
+                                        (uint64_t)hsmca_clock_now() * 1000, &scts[i]);
+            freqs[i] = (hsmca_ca_final_request){pre[i].serial, pre[i].serial_len, pre[i].cert,
+                                                &scts[i], 1};
+        }
+        if (err == HSMCA_OK)
+            err = hsmca_ca_issue_finals(is->ca, freqs, m, &b->log, 1, fin);
+        for (size_t i = 0; i < m && err == HSMCA_OK; i++)
+            if (fin[i].err != HSMCA_OK)
+                err = hsmca_err_setf(fin[i].err, "final %zu: %s", i, fin[i].message);
+        for (size_t i = 0; i < m; i++) {
+            hsmca_sct_free(scts[i]);
+            scts[i] = NULL;
+        }
+        hsmca_ca_results_clear(pre, m);
+        hsmca_ca_results_clear(fin, m);
+        done += m;
+    }
+out:
+    free(dns);
+    free(names);
+    free(reqs);
+    free(freqs);
+    free(pre);
+    free(fin);
+    free(scts);
+    return err;
+}
+
 /* ---- threads ---- */
 
 typedef struct job {
@@ -311,7 +377,7 @@ typedef struct job {
 static void *raw_worker(void *arg)
 {
     job *j = arg;
-    EVP_PKEY *key = hsmca_hsm_key_get0_signer(j->is->key);
+    EVP_PKEY *key = hsmca_hsm_key_get0_signer(hsmca_ca_get0_key(j->is->ca));
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     uint8_t sig[1024];
     size_t siglen;
@@ -340,7 +406,10 @@ static void *sets_worker(void *arg)
     job *j = arg;
 
     pthread_barrier_wait(j->start);
-    j->err = issue_sets_single(j->b, j->is, j->thread, j->first, j->n);
+    if (j->batch <= 1)
+        j->err = issue_sets_single(j->b, j->is, j->thread, j->first, j->n);
+    else
+        j->err = issue_sets_batch(j->b, j->is, j->thread, j->first, j->n, j->batch);
     if (j->err != HSMCA_OK)
         err_copy(j->error, sizeof(j->error));
     return NULL;
@@ -384,7 +453,7 @@ static double raw_rate(bench *b, issuer *is, unsigned threads)
     uint64_t total = 0;
     double elapsed;
 
-    CHECK(hsmca_x509_sign_digest(hsmca_hsm_key_get0_public(is->key), &md));
+    CHECK(hsmca_x509_sign_digest(hsmca_hsm_key_get0_public(hsmca_ca_get0_key(is->ca)), &md));
     memset(jobs, 0, sizeof(jobs));
     for (unsigned t = 0; t < threads; t++)
         jobs[t] = (job){.b = b, .is = is, .thread = t, .md = md, .seconds = b->raw_seconds};
@@ -508,8 +577,8 @@ static hsmca_err verify_and_compare(X509 *cert, EVP_PKEY *pub, const uint8_t *tb
 static void phases(bench *b, issuer *is)
 {
     double acc[PH__COUNT];
-    EVP_PKEY *pub = hsmca_hsm_key_get0_public(is->key);
-    EVP_PKEY *signer = hsmca_hsm_key_get0_signer(is->key);
+    EVP_PKEY *pub = hsmca_hsm_key_get0_public(hsmca_ca_get0_key(is->ca));
+    EVP_PKEY *signer = hsmca_hsm_key_get0_signer(hsmca_ca_get0_key(is->ca));
     const EVP_MD *md = NULL;
     int64_t id = hsmca_ca_get0_issuer(is->ca)->id;
     double total = 0, token = 0, commits = 0;
@@ -536,7 +605,7 @@ static void phases(bench *b, issuer *is)
         const char *names[1] = {dns};
 
         snprintf(dns, sizeof(dns), "phase-%zu.%s.bench.example.com", r, is->key_label);
-        PHASE(PH_RANDOM, hsmca_hsm_random(b->tok, rnd, sizeof(rnd)));
+        PHASE(PH_RANDOM, hsmca_hsm_random(hsmca_ca_get0_token(is->ca), rnd, sizeof(rnd)));
         CHECK(hsmca_x509_serial_from_random(rnd, sizeof(rnd), serial, &serial_len));
         PHASE(PH_PROFILE, hsmca_profile_load_named("tls-server", b->profiles, &p));
         memset(&subject, 0, sizeof(subject));

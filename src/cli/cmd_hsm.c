@@ -125,8 +125,11 @@ static const char init_help[] =
     "  --label LABEL        the new token label (1 to 32 bytes, unique)\n"
     "  --so-pin-file FILE   SO PIN from FILE (else $HSMCA_SO_PIN, else prompt)\n"
     "  --pin-file FILE      user PIN from FILE (else $HSMCA_PIN, else prompt)\n"
+    "  --pin-env VAR        user PIN from $VAR instead of $HSMCA_PIN\n"
     "  --no-prompt          never prompt on the terminal\n"
-    "  --reinit             allow erasing an already initialised token\n";
+    "  --reinit             allow erasing an already initialised token\n"
+    "\n"
+    "A prompted PIN is read once: prefer PIN files or variables you have checked.\n";
 
 struct init_ctx {
     const char *label;
