@@ -172,12 +172,13 @@ static hsmca_err result_raise(const hsmca_ca_result *r)
 
 /* ---- precertificates ---- */
 
-/* Profiles of one batch, each loaded once (loading parses YAML). */
-#define PROFILE_CACHE 4
-
+/* The profiles of one batch, each loaded once (loading parses YAML), kept
+ * until the batch ends: its items point into them. */
 typedef struct profile_cache {
-    const char *name[PROFILE_CACHE], *dir[PROFILE_CACHE];
-    hsmca_profile *p[PROFILE_CACHE];
+    struct cached_profile {
+        const char *name, *dir; /* as the requests give them */
+        hsmca_profile *p;
+    } *v;
     size_t n;
 } profile_cache;
 
@@ -190,29 +191,22 @@ static hsmca_err cached_profile(const hsmca_ca *ca, const hsmca_ca_request *req,
                                 profile_cache *pc, const hsmca_profile **out)
 {
     hsmca_err err = HSMCA_OK;
+    struct cached_profile *nv;
     hsmca_profile *p = NULL;
 
     for (size_t i = 0; i < pc->n; i++) {
-        if (same_str(pc->name[i], req->profile) && same_str(pc->dir[i], req->profiles_dir)) {
-            *out = pc->p[i];
+        if (same_str(pc->v[i].name, req->profile) && same_str(pc->v[i].dir, req->profiles_dir)) {
+            *out = pc->v[i].p;
             return HSMCA_OK;
         }
     }
     HSMCA_GUARD(load_profile(ca, req, &p));
+    nv = realloc(pc->v, (pc->n + 1) * sizeof(*nv));
+    HSMCA_ALLOC(nv);
+    pc->v = nv;
+    pc->v[pc->n++] = (struct cached_profile){req->profile, req->profiles_dir, p};
     *out = p;
-    if (pc->n < PROFILE_CACHE) {
-        pc->name[pc->n] = req->profile;
-        pc->dir[pc->n] = req->profiles_dir;
-        pc->p[pc->n++] = p;
-        p = NULL;
-    } else {
-        /* Full: keep it alive in the last slot for this request. */
-        hsmca_profile_free(pc->p[PROFILE_CACHE - 1]);
-        pc->name[PROFILE_CACHE - 1] = req->profile;
-        pc->dir[PROFILE_CACHE - 1] = req->profiles_dir;
-        pc->p[PROFILE_CACHE - 1] = p;
-        p = NULL;
-    }
+    p = NULL;
 out:
     hsmca_profile_free(p);
     return err;
@@ -221,7 +215,9 @@ out:
 static void profile_cache_free(profile_cache *pc)
 {
     for (size_t i = 0; i < pc->n; i++)
-        hsmca_profile_free(pc->p[i]);
+        hsmca_profile_free(pc->v[i].p);
+    free(pc->v);
+    pc->v = NULL;
     pc->n = 0;
 }
 

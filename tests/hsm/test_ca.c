@@ -290,12 +290,164 @@ static void test_refusals_use_no_serial(void **state)
     assert_int_equal(after, 0);
 }
 
+/* Batches (hsmca_ca_issue_precerts): each request stands alone. A request
+ * refused by lint gets its error and no serial, the others are issued with
+ * distinct serials, reserved and recorded, and each result's certificate is
+ * the one the store holds. */
+static void test_batch_precerts(void **state)
+{
+    fixture *f = *state;
+    enum { N = 12 };
+    const char *good[N], *bad_names[] = {"printer.local", "*.com"};
+    char dns[N][64];
+    hsmca_ca_request reqs[N];
+    hsmca_ca_result res[N];
+    size_t reserved = 0, precerts = 0, issued = 0;
+    int64_t id = hsmca_ca_get0_issuer(f->ca)->id;
+
+    memset(res, 0, sizeof(res));
+    for (size_t i = 0; i < N; i++) {
+        snprintf(dns[i], sizeof(dns[i]), "batch-%zu.example.com", i);
+        good[i] = dns[i];
+        reqs[i] = (hsmca_ca_request){f->leaf_key, &good[i], 1, NULL, 0, NULL, f->profiles, NULL};
+    }
+    /* Requests 3 and 7 are refused by lint (an internal name, a wildcard
+     * over a public suffix). */
+    reqs[3].dns_names = &bad_names[0];
+    reqs[7].dns_names = &bad_names[1];
+    ASSERT_OK(hsmca_ca_issue_precerts(f->ca, reqs, N, res));
+    for (size_t i = 0; i < N; i++) {
+        uint8_t *der = NULL;
+        size_t der_len = 0;
+        hsmca_store_cert *c = NULL;
+
+        if (i == 3 || i == 7) {
+            assert_int_equal(res[i].err, HSMCA_E_VERIFY);
+            assert_non_null(res[i].message);
+            assert_non_null(strstr(res[i].message, "no serial was used"));
+            assert_null(res[i].cert);
+            assert_int_equal(res[i].serial_len, 0);
+            continue;
+        }
+        assert_int_equal(res[i].err, HSMCA_OK);
+        assert_non_null(res[i].cert);
+        assert_true(res[i].serial_len >= 9 && res[i].serial_len <= HSMCA_X509_SERIAL_MAX);
+        for (size_t j = 0; j < i; j++)
+            assert_false(res[j].serial_len == res[i].serial_len &&
+                         memcmp(res[j].serial, res[i].serial, res[i].serial_len) == 0);
+        /* Recorded before it was handed out, byte for byte. */
+        ASSERT_OK(hsmca_store_cert_get(f->store, id, res[i].serial, res[i].serial_len, &c));
+        assert_int_equal(c->state, HSMCA_SERIAL_PRECERT);
+        ASSERT_OK(hsmca_x509_to_der(res[i].cert, &der, &der_len));
+        assert_int_equal(der_len, c->precert_len);
+        assert_memory_equal(der, c->precert_der, der_len);
+        assert_int_equal(hsmca_ct_poison_count(res[i].cert), 1);
+        OPENSSL_free(der);
+        hsmca_store_cert_free(c);
+        issued++;
+    }
+    assert_int_equal(issued, N - 2);
+    ASSERT_OK(hsmca_store_count(f->store, id, HSMCA_SERIAL_RESERVED, &reserved));
+    ASSERT_OK(hsmca_store_count(f->store, id, HSMCA_SERIAL_PRECERT, &precerts));
+    assert_int_equal(reserved, 0);          /* the refused ones consumed nothing */
+    assert_int_equal(precerts, N - 2);
+    hsmca_ca_results_clear(res, N);
+    for (size_t i = 0; i < N; i++)
+        assert_null(res[i].cert);
+    /* An empty batch is fine and does nothing. */
+    ASSERT_OK(hsmca_ca_issue_precerts(f->ca, reqs, 0, res));
+}
+
+/* hsmca_ca_issue_finals: every final of a batch is proven to correspond,
+ * verified SCTs only, at most one final per precertificate even within one
+ * batch, a tampered precertificate copy refused; the others are issued. */
+static void test_batch_finals(void **state)
+{
+    fixture *f = *state;
+    enum { N = 6 };
+    const char *names[N];
+    char dns[N][64];
+    hsmca_ca_request reqs[N];
+    hsmca_ca_result pre[N], fin[N + 3], again[1];
+    hsmca_ca_final_request freqs[N + 3];
+    hsmca_sct *scts[N];
+    EVP_PKEY *log_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    char log_name[] = "test-log", log_op[] = "op";
+    hsmca_ct_log log = {log_name, log_op, log_key, {0}};
+    static const uint8_t unknown[] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09};
+    X509 *other = NULL;
+    size_t finals = 0;
+    int64_t id = hsmca_ca_get0_issuer(f->ca)->id;
+
+    assert_non_null(log_key);
+    ASSERT_OK(hsmca_ct_log_id(log_key, log.log_id));
+    memset(pre, 0, sizeof(pre));
+    memset(fin, 0, sizeof(fin));
+    memset(again, 0, sizeof(again));
+    for (size_t i = 0; i < N; i++) {
+        snprintf(dns[i], sizeof(dns[i]), "final-batch-%zu.example.com", i);
+        names[i] = dns[i];
+        reqs[i] = (hsmca_ca_request){f->leaf_key, &names[i], 1, NULL, 0, NULL, f->profiles, NULL};
+    }
+    ASSERT_OK(hsmca_ca_issue_precerts(f->ca, reqs, N, pre));
+    for (size_t i = 0; i < N; i++) {
+        assert_int_equal(pre[i].err, HSMCA_OK);
+        ASSERT_OK(hsmca_ct_sct_sign(log_key, pre[i].cert, f->sub,
+                                    (uint64_t)hsmca_clock_now() * 1000, &scts[i]));
+        /* Even ones bring their precertificate, odd ones let the CA read
+         * the stored copy. Slot 0 is taken by the tampered request. */
+        freqs[i + 1] = (hsmca_ca_final_request){pre[i].serial, pre[i].serial_len,
+                                                i % 2 == 0 ? pre[i].cert : NULL, &scts[i], 1};
+    }
+    /* First, request 4's serial with another precertificate given as its
+     * own: refused, and request 4 itself is not taken for a second final. */
+    other = X509_dup(pre[5].cert);
+    assert_non_null(other);
+    freqs[0] = (hsmca_ca_final_request){pre[4].serial, pre[4].serial_len, other, &scts[4], 1};
+    /* Request 2 again: a second final for one precertificate. */
+    freqs[N + 1] = freqs[3];
+    /* A serial never issued. */
+    freqs[N + 2] = (hsmca_ca_final_request){unknown, sizeof(unknown), NULL, &scts[0], 1};
+    ASSERT_OK(hsmca_ca_issue_finals(f->ca, freqs, N + 3, &log, 1, fin));
+    assert_int_equal(fin[0].err, HSMCA_E_VERIFY);
+    assert_non_null(strstr(fin[0].message, "differs"));
+    assert_null(fin[0].cert);
+    for (size_t i = 0; i < N; i++) {
+        size_t valid = 0, total = 0;
+
+        assert_int_equal(fin[i + 1].err, HSMCA_OK);
+        assert_non_null(fin[i + 1].cert);
+        ASSERT_OK(hsmca_ct_correspond(pre[i].cert, fin[i + 1].cert));
+        ASSERT_OK(hsmca_ct_openssl_validate(fin[i + 1].cert, f->sub, &log, 1,
+                                            (uint64_t)hsmca_clock_now() * 1000, &valid, &total));
+        assert_int_equal(valid, 1);
+    }
+    assert_int_equal(fin[N + 1].err, HSMCA_E_EXISTS);
+    assert_non_null(strstr(fin[N + 1].message, "at most one"));
+    assert_null(fin[N + 1].cert);
+    assert_int_equal(fin[N + 2].err, HSMCA_E_NOT_FOUND);
+    ASSERT_OK(hsmca_store_count(f->store, id, HSMCA_SERIAL_FINAL, &finals));
+    assert_int_equal(finals, N);
+    /* And in a later batch, still refused. */
+    ASSERT_OK(hsmca_ca_issue_finals(f->ca, &freqs[1], 1, &log, 1, again));
+    assert_int_equal(again[0].err, HSMCA_E_EXISTS);
+    hsmca_ca_results_clear(again, 1);
+    hsmca_ca_results_clear(fin, N + 3);
+    hsmca_ca_results_clear(pre, N);
+    for (size_t i = 0; i < N; i++)
+        hsmca_sct_free(scts[i]);
+    X509_free(other);
+    EVP_PKEY_free(log_key);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_serials_over_many_issuances, setup, teardown),
         cmocka_unit_test_setup_teardown(test_final_and_second_final, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals_use_no_serial, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_precerts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_finals, setup, teardown),
     };
     return cmocka_run_group_tests_name("ca", tests, NULL, NULL);
 }

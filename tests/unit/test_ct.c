@@ -28,6 +28,7 @@
 #include <cmocka.h>
 
 #include <openssl/bio.h>
+#include <openssl/core_names.h>
 #include <openssl/ct.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -789,6 +790,55 @@ static void test_key_hashes(void **state)
     OPENSSL_free(der);
     EXPECT_OK(hsmca_ct_log_id(P.log_rsa, got));
     assert_memory_equal(got, want, 32);
+}
+
+/* The log id is SHA-256 of exactly what i2d_PUBKEY writes, whichever way
+ * hsmca_ct_log_id encodes the key: named P-256 and P-384 keys (written
+ * directly), the same keys with a compressed point or explicit curve
+ * parameters, and a key read back from PEM. */
+static void test_log_id_encodings(void **state)
+{
+    EVP_PKEY *keys[6] = {gen("P-256"), gen("P-384"), gen("P-256"), gen("P-384"), NULL, NULL};
+    unsigned char *der = NULL;
+    uint8_t got[32], want[32];
+    BIO *bio = BIO_new(BIO_s_mem());
+    int n;
+
+    (void)state;
+    assert_non_null(bio);
+    assert_int_equal(EVP_PKEY_set_utf8_string_param(
+                         keys[2], OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                         OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_COMPRESSED), 1);
+    assert_int_equal(EVP_PKEY_set_utf8_string_param(keys[3], OSSL_PKEY_PARAM_EC_ENCODING,
+                                                    OSSL_PKEY_EC_ENCODING_EXPLICIT), 1);
+    assert_int_equal(PEM_write_bio_PUBKEY(bio, keys[0]), 1);
+    keys[4] = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+    assert_non_null(keys[4]);
+    keys[5] = EVP_PKEY_dup(keys[1]);
+    assert_non_null(keys[5]);
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        der = NULL;
+        n = i2d_PUBKEY(keys[i], &der);
+        assert_true(n > 0);
+        SHA256(der, (size_t)n, want);
+        OPENSSL_free(der);
+        EXPECT_OK(hsmca_ct_log_id(keys[i], got));
+        assert_memory_equal(got, want, 32);
+    }
+    /* The compressed and explicit encodings really differ from the named,
+     * uncompressed ones, so the cases above test something. */
+    EXPECT_OK(hsmca_ct_log_id(keys[0], want));
+    EXPECT_OK(hsmca_ct_log_id(keys[4], got));
+    assert_memory_equal(got, want, 32);
+    for (size_t i = 2; i < 4; i++) {
+        der = NULL;
+        n = i2d_PUBKEY(keys[i], &der);
+        assert_true(n > 0 && (i == 2 ? n < 91 : n > 120));
+        OPENSSL_free(der);
+    }
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        EVP_PKEY_free(keys[i]);
+    BIO_free(bio);
 }
 
 /* The TBS without poison, against OpenSSL's own removal and re-encoding. */
@@ -1692,6 +1742,7 @@ int main(void)
         cmocka_unit_test(test_json_bad),
         cmocka_unit_test(test_signed_data_layout),
         cmocka_unit_test(test_key_hashes),
+        cmocka_unit_test(test_log_id_encodings),
         cmocka_unit_test(test_precert_tbs),
         cmocka_unit_test(test_sign_verify),
         cmocka_unit_test(test_verify_failures),

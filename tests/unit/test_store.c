@@ -1402,6 +1402,184 @@ static void test_crash_mid_transaction(void **state)
     expect_ok(hsmca_store_serial_reserve(f->st, f->sub, sn, n, T0), "reserve");
 }
 
+/* ---- batches: one transaction for many rows ---- */
+
+static hsmca_store_serial sv_n(uint32_t n)
+{
+    hsmca_store_serial sv;
+
+    memset(&sv, 0, sizeof sv);
+    sv.len = serial_n(sv.b, n);
+    return sv;
+}
+
+static long long serial_rows(struct fixture *f, sqlite3 *db, const char *state)
+{
+    char sql[160];
+
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM serials WHERE issuer_id = %lld AND "
+             "state = '%s'", (long long)f->sub, state);
+    return raw_int(db, sql, NULL, 0);
+}
+
+/* Reserve many serials at once: all of them, one event each; a batch with
+ * one used, repeated or malformed serial reserves none of them and names
+ * the row. */
+static void test_batch_reserve(void **state)
+{
+    struct fixture *f = *state;
+    hsmca_store_serial v[5];
+    sqlite3 *db;
+    size_t bad = 99;
+
+    for (uint32_t i = 0; i < 5; i++)
+        v[i] = sv_n(100 + i);
+    expect_ok(hsmca_store_serials_reserve(f->st, f->sub, v, 5, T0, &bad), "batch reserve");
+    assert_int_equal(bad, 5);
+    db = raw_open(f);
+    assert_int_equal(serial_rows(f, db, "reserved"), 5);
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(events_of(db, "reserve", v[i].b, v[i].len), 1);
+
+    /* Row 2 was used by the batch above: nothing of this batch is kept. */
+    v[0] = sv_n(200);
+    v[1] = sv_n(201);
+    v[2] = sv_n(102);
+    v[3] = sv_n(203);
+    expect_err(hsmca_store_serials_reserve(f->st, f->sub, v, 4, T0, &bad), HSMCA_E_EXISTS,
+               "never reused");
+    assert_int_equal(bad, 2);
+    assert_int_equal(serial_rows(f, db, "reserved"), 5);
+    assert_int_equal(events_of(db, "reserve", v[0].b, v[0].len), 0);
+
+    /* The same serial twice in one batch: the second row is refused. */
+    v[2] = sv_n(200);
+    expect_err(hsmca_store_serials_reserve(f->st, f->sub, v, 3, T0, &bad), HSMCA_E_EXISTS,
+               NULL);
+    assert_int_equal(bad, 2);
+    assert_int_equal(serial_rows(f, db, "reserved"), 5);
+
+    /* A malformed serial is refused before the transaction. */
+    v[1].b[0] = 0x80;
+    expect_err(hsmca_store_serials_reserve(f->st, f->sub, v, 2, T0, &bad), HSMCA_E_INPUT,
+               "negative");
+    assert_int_equal(bad, 1);
+    v[1].len = 0;
+    expect_err(hsmca_store_serials_reserve(f->st, f->sub, v, 2, T0, NULL), HSMCA_E_INPUT, NULL);
+
+    /* An unknown issuer is the whole batch's failure: out_index is n. */
+    v[1] = sv_n(201);
+    expect_err(hsmca_store_serials_reserve(f->st, 9999, v, 2, T0, &bad), HSMCA_E_NOT_FOUND,
+               NULL);
+    assert_int_equal(bad, 2);
+    expect_ok(hsmca_store_serials_reserve(f->st, f->sub, v, 0, T0, &bad), "empty batch");
+    assert_int_equal(serial_rows(f, db, "reserved"), 5);
+    sqlite3_close(db);
+}
+
+/* Record many precertificates, then many finals, each in one transaction;
+ * a batch with one row in the wrong state records none of its rows. */
+static void test_batch_records(void **state)
+{
+    struct fixture *f = *state;
+    hsmca_store_serial v[4];
+    hsmca_store_precert pre[4];
+    hsmca_store_final fin[4];
+    uint8_t sct_tls[] = {0x00, 0x01, 0x02};
+    hsmca_store_sct sct = {{0}, 1234, sct_tls, sizeof sct_tls};
+    sqlite3 *db;
+    size_t bad = 99;
+
+    for (uint32_t i = 0; i < 4; i++) {
+        v[i] = sv_n(300 + i);
+        pre[i] = (hsmca_store_precert){v[i], precert, sizeof precert, T0, T0 + 90 * DAY};
+        fin[i] = (hsmca_store_final){v[i], final1, sizeof final1, &sct, 1};
+    }
+    expect_ok(hsmca_store_serials_reserve(f->st, f->sub, v, 3, T0, NULL), "reserve 3");
+    db = raw_open(f);
+
+    /* Row 3 was never reserved: no precertificate of the batch is kept. */
+    expect_err(hsmca_store_precerts_record(f->st, f->sub, pre, 4, T0 + 1, &bad), HSMCA_E_STATE,
+               "never reserved");
+    assert_int_equal(bad, 3);
+    assert_int_equal(serial_rows(f, db, "reserved"), 3);
+    assert_int_equal(events_of(db, "precert", v[0].b, v[0].len), 0);
+    expect_ok(hsmca_store_precerts_record(f->st, f->sub, pre, 3, T0 + 1, &bad), "precerts");
+    assert_int_equal(bad, 3);
+    assert_int_equal(serial_rows(f, db, "precert"), 3);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(events_of(db, "precert", v[i].b, v[i].len), 1);
+    /* Recording one again is refused, within a batch too. */
+    expect_err(hsmca_store_precerts_record(f->st, f->sub, &pre[1], 1, T0 + 1, &bad),
+               HSMCA_E_STATE, "already has one");
+    assert_int_equal(bad, 0);
+    /* A malformed row is refused before anything. */
+    pre[0].der_len = 0;
+    expect_err(hsmca_store_precerts_record(f->st, f->sub, pre, 3, T0 + 1, &bad), HSMCA_E_INPUT,
+               NULL);
+    assert_int_equal(bad, 0);
+
+    /* Finals: the same serial twice in a batch is refused by the second
+     * row, and nothing of that batch is kept. */
+    fin[2] = fin[0];
+    expect_err(hsmca_store_finals_record(f->st, f->sub, fin, 3, T0 + 2, &bad), HSMCA_E_EXISTS,
+               "at most one");
+    assert_int_equal(bad, 2);
+    assert_int_equal(serial_rows(f, db, "final"), 0);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM scts", NULL, 0), 0);
+    fin[2] = (hsmca_store_final){v[2], final2, sizeof final2, &sct, 1};
+    expect_ok(hsmca_store_finals_record(f->st, f->sub, fin, 3, T0 + 2, &bad), "finals");
+    assert_int_equal(bad, 3);
+    assert_int_equal(serial_rows(f, db, "final"), 3);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM scts", NULL, 0), 3);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(events_of(db, "final", v[i].b, v[i].len), 1);
+    /* A second final, later: refused, the first stays. */
+    fin[0].der = final2;
+    expect_err(hsmca_store_finals_record(f->st, f->sub, fin, 1, T0 + 3, &bad), HSMCA_E_EXISTS,
+               NULL);
+    assert_int_equal(bad, 0);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM serials WHERE final_der = ?1", final1,
+                             sizeof final1), 2);
+    /* A serial without a precertificate. */
+    fin[3] = (hsmca_store_final){v[3], final1, sizeof final1, &sct, 1};
+    expect_err(hsmca_store_finals_record(f->st, f->sub, &fin[3], 1, T0 + 3, &bad),
+               HSMCA_E_STATE, "never reserved");
+    sqlite3_close(db);
+}
+
+/* Many records from one snapshot; unknown serials come back as NULL. */
+static void test_certs_get(void **state)
+{
+    struct fixture *f = *state;
+    hsmca_store_serial v[4] = {sv_n(400), sv_n(401), sv_n(402), sv_n(499)};
+    hsmca_store_cert *out[4] = {NULL, NULL, NULL, NULL};
+
+    expect_ok(hsmca_store_serials_reserve(f->st, f->sub, v, 3, T0, NULL), "reserve");
+    do_precert(f, v[1].b, v[1].len);
+    do_precert(f, v[2].b, v[2].len);
+    do_final(f, v[2].b, v[2].len);
+    expect_ok(hsmca_store_certs_get(f->st, f->sub, v, 4, out), "certs_get");
+    assert_non_null(out[0]);
+    assert_int_equal(out[0]->state, HSMCA_SERIAL_RESERVED);
+    assert_null(out[0]->precert_der);
+    assert_int_equal(out[1]->state, HSMCA_SERIAL_PRECERT);
+    assert_int_equal(out[1]->precert_len, sizeof precert);
+    assert_memory_equal(out[1]->precert_der, precert, sizeof precert);
+    assert_int_equal(out[2]->state, HSMCA_SERIAL_FINAL);
+    assert_int_equal(out[2]->final_len, sizeof final1);
+    assert_memory_equal(out[2]->serial, v[2].b, v[2].len);
+    assert_null(out[3]);
+    for (size_t i = 0; i < 4; i++)
+        hsmca_store_cert_free(out[i]);
+    /* A malformed serial fails the call and leaves every output NULL. */
+    v[3].b[0] = 0x80;
+    expect_err(hsmca_store_certs_get(f->st, f->sub, v, 4, out), HSMCA_E_INPUT, NULL);
+    for (size_t i = 0; i < 4; i++)
+        assert_null(out[i]);
+    expect_ok(hsmca_store_certs_get(f->st, f->sub, v, 0, out), "empty");
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -1441,6 +1619,9 @@ int main(void)
         T(test_busy_timeout_message),
         T(test_crash_after_reserve),
         T(test_crash_mid_transaction),
+        T(test_batch_reserve),
+        T(test_batch_records),
+        T(test_certs_get),
     };
 
     /* HSMCA_TEST_FILTER=test_crash* runs a subset while developing. */
