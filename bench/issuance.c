@@ -301,7 +301,7 @@ static hsmca_err issue_sets_single(bench *b, issuer *is, unsigned thread, size_t
                                     (uint64_t)hsmca_clock_now() * 1000, &sct);
         scts[0] = sct;
         if (err == HSMCA_OK)
-            err = hsmca_ca_issue_final(is->ca, serial, serial_len, scts, 1, &b->log, 1, &fin);
+            err = hsmca_ca_issue_final(is->ca, serial, serial_len, scts, 1, &b->log, 1, NULL, &fin);
         X509_free(pre);
         X509_free(fin);
         hsmca_sct_free(sct);
@@ -348,7 +348,7 @@ static hsmca_err issue_sets_batch(bench *b, issuer *is, unsigned thread, size_t 
                 err = hsmca_ct_sct_sign(b->log_key, pre[i].cert, is->cert,
                                         (uint64_t)hsmca_clock_now() * 1000, &scts[i]);
             freqs[i] = (hsmca_ca_final_request){pre[i].serial, pre[i].serial_len, pre[i].cert,
-                                                &scts[i], 1};
+                                                &scts[i], 1, NULL};
         }
         if (err == HSMCA_OK)
             err = hsmca_ca_issue_finals(is->ca, freqs, m, &b->log, 1, fin);

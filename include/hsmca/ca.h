@@ -93,10 +93,12 @@ hsmca_err hsmca_ca_issue_precert(hsmca_ca *ca, const hsmca_ca_request *req, X509
 
 /* Issue the final certificate for a stored precertificate. Every SCT must
  * verify against one of logs (log id match, signature over this precert);
- * at least one SCT. The SCTs are embedded in the order given. */
+ * at least one SCT. The SCTs are embedded in the order given. skip_lints
+ * (NULL-terminated or NULL) should repeat what the precertificate was
+ * issued with: the final carries the same names and key. */
 hsmca_err hsmca_ca_issue_final(hsmca_ca *ca, const uint8_t *serial, size_t serial_len,
                                hsmca_sct *const *scts, size_t n_scts, const hsmca_ct_log *logs,
-                               size_t n_logs, X509 **out);
+                               size_t n_logs, const char *const *skip_lints, X509 **out);
 
 /* ---- batches ----
  *
@@ -153,6 +155,7 @@ typedef struct hsmca_ca_final_request {
     X509 *precert;
     hsmca_sct *const *scts;    /* at least one, embedded in this order */
     size_t n_scts;
+    const char *const *skip_lints; /* as for the precertificate; NULL: none */
 } hsmca_ca_final_request;
 
 /* Issue n final certificates, each as hsmca_ca_issue_final would, every SCT

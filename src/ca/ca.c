@@ -655,7 +655,7 @@ static hsmca_err fin_prepare(hsmca_ca *ca, fin_item *it, int dup, const hsmca_ct
     }
 
     HSMCA_GUARD(hsmca_ct_final_from_precert(it->precert, req->scts, req->n_scts, &it->final));
-    in = (hsmca_lint_input){NULL, HSMCA_PROFILE_TLS_SERVER, ca->cert, now, NULL, 0};
+    in = (hsmca_lint_input){NULL, HSMCA_PROFILE_TLS_SERVER, ca->cert, now, req->skip_lints, 0};
     err = hsmca_ca_presign_lint(it->final, hsmca_hsm_key_get0_public(ca->key), &in, &it->tbs,
                                 &it->tbs_len, &res);
     if (err != HSMCA_OK) {
@@ -825,10 +825,10 @@ out:
 
 hsmca_err hsmca_ca_issue_final(hsmca_ca *ca, const uint8_t *serial, size_t serial_len,
                                hsmca_sct *const *scts, size_t n_scts, const hsmca_ct_log *logs,
-                               size_t n_logs, X509 **out)
+                               size_t n_logs, const char *const *skip_lints, X509 **out)
 {
     hsmca_err err = HSMCA_OK;
-    hsmca_ca_final_request req = {serial, serial_len, NULL, scts, n_scts};
+    hsmca_ca_final_request req = {serial, serial_len, NULL, scts, n_scts, skip_lints};
     hsmca_ca_result r;
 
     memset(&r, 0, sizeof(r));

@@ -68,6 +68,7 @@ static const char final_help[] =
     "  --log-key FILE       a CT log's public key (PEM; repeatable). Default: every\n"
     "                       STATE/ct-logs/*.pem\n"
     "  --out FILE           write the final certificate (PEM); default stdout\n"
+    "  --skip-lint ID       the same lint ids the precertificate was issued with\n"
     "  --pin-file FILE      the token PIN, instead of the issuer's configured source\n";
 
 enum {
@@ -324,7 +325,8 @@ static hsmca_err do_final(const cli_globals *g, struct issue_args *a)
         HSMCA_GUARD(hsmca_x509_from_bytes(data, len, &precert));
         HSMCA_GUARD(hsmca_ca_find_precert(ca, precert, serial, &serial_len));
     }
-    HSMCA_GUARD(hsmca_ca_issue_final(ca, serial, serial_len, scts, n_scts, logs, n_logs, &final));
+    HSMCA_GUARD(hsmca_ca_issue_final(ca, serial, serial_len, scts, n_scts, logs, n_logs,
+                                     a->n_skip ? a->skip : NULL, &final));
     HSMCA_GUARD(write_cert(final, a->out));
     print_serial(a->out, serial, serial_len);
 out:
@@ -373,7 +375,7 @@ static int run_issue(const cli_globals *g, int argc, char **argv, int final)
         goto out;
     }
     /* Options of the other subcommand are mistakes, not silently ignored. */
-    if (final ? (a->csr || a->pubkey || a->n_dns || a->n_ips || a->profile || a->n_skip)
+    if (final ? (a->csr || a->pubkey || a->n_dns || a->n_ips || a->profile)
               : (a->serial || a->precert || a->n_scts || a->n_log_keys)) {
         rc = cli_usage_error(cmd, "an option of 'issue %s' was given to 'issue %s'",
                              final ? "precert" : "final", final ? "final" : "precert");

@@ -245,7 +245,7 @@ static void test_final_and_second_final(void **state)
     ASSERT_OK(hsmca_ct_log_id(log_key, log.log_id));
     ASSERT_OK(hsmca_ct_sct_sign(log_key, pre, f->sub, (uint64_t)hsmca_clock_now() * 1000, &sct));
     scts[0] = sct;
-    ASSERT_OK(hsmca_ca_issue_final(f->ca, serial, serial_len, scts, 1, &log, 1, &fin));
+    ASSERT_OK(hsmca_ca_issue_final(f->ca, serial, serial_len, scts, 1, &log, 1, NULL, &fin));
     ASSERT_OK(hsmca_ct_correspond(pre, fin));
     /* OpenSSL's own CT code accepts the embedded SCT. */
     ASSERT_OK(hsmca_ct_openssl_validate(fin, f->sub, &log, 1, (uint64_t)hsmca_clock_now() * 1000,
@@ -253,7 +253,7 @@ static void test_final_and_second_final(void **state)
     assert_int_equal(total, 1);
     assert_int_equal(valid, 1);
     /* A precert gets at most one final. */
-    assert_int_equal(hsmca_ca_issue_final(f->ca, serial, serial_len, scts, 1, &log, 1, &fin2),
+    assert_int_equal(hsmca_ca_issue_final(f->ca, serial, serial_len, scts, 1, &log, 1, NULL, &fin2),
                      HSMCA_E_EXISTS);
     assert_null(fin2);
     ASSERT_OK(hsmca_store_cert_get(f->store, hsmca_ca_get0_issuer(f->ca)->id, serial, serial_len, &c));
@@ -397,17 +397,17 @@ static void test_batch_finals(void **state)
         /* Even ones bring their precertificate, odd ones let the CA read
          * the stored copy. Slot 0 is taken by the tampered request. */
         freqs[i + 1] = (hsmca_ca_final_request){pre[i].serial, pre[i].serial_len,
-                                                i % 2 == 0 ? pre[i].cert : NULL, &scts[i], 1};
+                                                i % 2 == 0 ? pre[i].cert : NULL, &scts[i], 1, NULL};
     }
     /* First, request 4's serial with another precertificate given as its
      * own: refused, and request 4 itself is not taken for a second final. */
     other = X509_dup(pre[5].cert);
     assert_non_null(other);
-    freqs[0] = (hsmca_ca_final_request){pre[4].serial, pre[4].serial_len, other, &scts[4], 1};
+    freqs[0] = (hsmca_ca_final_request){pre[4].serial, pre[4].serial_len, other, &scts[4], 1, NULL};
     /* Request 2 again: a second final for one precertificate. */
     freqs[N + 1] = freqs[3];
     /* A serial never issued. */
-    freqs[N + 2] = (hsmca_ca_final_request){unknown, sizeof(unknown), NULL, &scts[0], 1};
+    freqs[N + 2] = (hsmca_ca_final_request){unknown, sizeof(unknown), NULL, &scts[0], 1, NULL};
     ASSERT_OK(hsmca_ca_issue_finals(f->ca, freqs, N + 3, &log, 1, fin));
     assert_int_equal(fin[0].err, HSMCA_E_VERIFY);
     assert_non_null(strstr(fin[0].message, "differs"));

@@ -205,6 +205,16 @@ echo x > "$T/exists.pem"
 expect 1 "existing --out refused before anything" -- h issue precert --issuer sub --csr "$T/leaf.csr" --dns a.example.com --out "$T/exists.pem"
 [ "$(counts sub)" = "$before" ] && ok "still no serial used" || fail "store counts $before -> $(counts sub)"
 
+# ---------------------------------------------------------------- deliberate lint skips (loopback test certificates)
+expect 1 "127.0.0.1 is refused by default" -- h issue precert --issuer sub --csr "$T/leaf.csr" --ip 127.0.0.1 --out "$T/lo.pem"
+contains "loopback lint named" "cabf.leaf.san.reserved_ip"
+expect 0 "127.0.0.1 with --skip-lint" -- h issue precert --issuer sub --csr "$T/leaf.csr" --ip 127.0.0.1 --skip-lint cabf.leaf.san.reserved_ip --out "$T/lo.pem"
+h ctlog sct --key "$T/log1.key" --precert "$T/lo.pem" --issuer-cert "$C/subordinate.pem" --out "$T/lo.sct" >/dev/null
+expect 1 "its final without the skip is refused" -- h issue final --issuer sub --precert "$T/lo.pem" --sct "$T/lo.sct" --log-key "$T/log1.pub"
+contains "final lint named" "cabf.leaf.san.reserved_ip"
+expect 0 "its final with the same skip" -- h issue final --issuer sub --precert "$T/lo.pem" --sct "$T/lo.sct" --log-key "$T/log1.pub" --skip-lint cabf.leaf.san.reserved_ip --out "$T/lo-final.pem"
+expect 0 "openssl: the loopback final verifies for 127.0.0.1" -- openssl verify -attime "$AT" -CAfile "$C/root.pem" -untrusted "$C/subordinate.pem" -verify_ip 127.0.0.1 "$T/lo-final.pem"
+
 # ---------------------------------------------------------------- crash consistency
 crash() { # point -> exit 99 expected
   expect 99 "crash $1" -- env HSMCA_FAULT="$1" "$hsmca" --now "$NOW" --state "$S" "${@:2}"
