@@ -502,7 +502,7 @@ hsmca_err hsmca_ca_find_precert(hsmca_ca *ca, X509 *precert, uint8_t *out_serial
     uint8_t *der = NULL;
     size_t der_len = 0;
     BIGNUM *bn = NULL;
-    uint8_t serial[HSMCA_X509_SERIAL_MAX];
+    uint8_t serial[HSMCA_X509_SERIAL_MAX], padded[HSMCA_X509_SERIAL_MAX + 1];
     int n;
     char sx[2 * HSMCA_X509_SERIAL_MAX + 1];
 
@@ -513,7 +513,15 @@ hsmca_err hsmca_ca_find_precert(hsmca_ca *ca, X509 *precert, uint8_t *out_serial
     n = BN_num_bytes(bn);
     HSMCA_ENSURE(n >= 1 && n <= HSMCA_X509_SERIAL_MAX && !BN_is_negative(bn), HSMCA_E_INPUT,
                  "the precertificate's serial is out of range");
-    BN_bn2bin(bn, serial);
+    /* The store keys serials by their DER content octets: a magnitude whose
+     * top bit is set carries a leading 00 there (X.690 §8.3). */
+    padded[0] = 0;
+    BN_bn2bin(bn, padded + 1);
+    if (padded[1] & 0x80)
+        n++;
+    HSMCA_ENSURE(n <= HSMCA_X509_SERIAL_MAX, HSMCA_E_INPUT,
+                 "the precertificate's serial is longer than 20 octets (RFC 5280 §4.1.2.2)");
+    memcpy(serial, padded[1] & 0x80 ? padded : padded + 1, (size_t)n);
     hex(serial, (size_t)n, sx, sizeof(sx));
     err = hsmca_store_cert_get(ca->store, ca->issuer->id, serial, (size_t)n, &c);
     if (err == HSMCA_E_NOT_FOUND)

@@ -170,6 +170,15 @@ expect 1 "two SCTs from one log" -- h issue final --issuer sub --precert "$T/pre
 [ "$(counts sub)" = "0 1 1" ] && ok "refused finals changed nothing" || fail "store counts $(counts sub)"
 expect 0 "the RSA precert is still finishable" -- h issue final --issuer sub --precert "$T/pre-rsa.pem" --sct "$T/sct-rsa.bin" --log-key "$T/log1.pub" --out "$T/final-rsa.pem"
 
+# A foreign precert with our issuer's name and a serial whose top bit is set
+# (DER 00 pad): reported as never issued, not mangled into a negative serial.
+openssl ecparam -name prime256v1 -genkey -noout -out "$T/fake.key" 2>/dev/null
+openssl req -x509 -new -key "$T/fake.key" -subj "$(openssl x509 -in "$C/subordinate.pem" -noout -subject -nameopt compat | sed 's/^subject=//')" -days 30 -out "$T/fake-ca.pem" 2>/dev/null
+openssl req -new -key "$T/fake.key" -subj "/CN=forged.example.com" -out "$T/fake.csr" 2>/dev/null
+openssl x509 -req -in "$T/fake.csr" -CA "$T/fake-ca.pem" -CAkey "$T/fake.key" -set_serial 0x80112233445566778899 -days 10 -out "$T/fake-pre.pem" 2>/dev/null
+expect 1 "foreign precert with a top-bit serial" -- h issue final --issuer sub --precert "$T/fake-pre.pem" --sct "$T/sct1.json" --log-key "$T/log1.pub"
+contains "top-bit serial looked up with its 00 pad" "never issued serial 0080112233445566778899"
+
 # ---------------------------------------------------------------- refusals at precert: no serial used
 before=$(counts sub)
 bad_pre() { # name expected-text args...
