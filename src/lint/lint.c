@@ -103,15 +103,29 @@ void *hsmca_lint_ext_decode(const lint_ext *e, const ASN1_ITEM *it)
     return v;
 }
 
+void *hsmca_lint_ext_get(const lint_ctx *c, int nid, const ASN1_ITEM *it,
+                         const lint_ext **out_e)
+{
+    const lint_ext *e = hsmca_lint_ext_find(c, nid);
+
+    *out_e = e;
+    return e != NULL ? hsmca_lint_ext_decode(e, it) : NULL;
+}
+
 const char *hsmca_lint_ext_name(const lint_ext *e, char *buf, size_t len)
 {
-    const unsigned char *p = e->oid.der;
+    return hsmca_lint_oid_name(&e->oid, e->nid, buf, len);
+}
+
+const char *hsmca_lint_oid_name(const lint_tlv *oid, int nid, char *buf, size_t len)
+{
+    const unsigned char *p = oid->der;
     ASN1_OBJECT *obj;
 
-    if (e->nid != NID_undef)
-        return OBJ_nid2sn(e->nid);
+    if (nid != NID_undef)
+        return OBJ_nid2sn(nid);
     snprintf(buf, len, "?");
-    obj = d2i_ASN1_OBJECT(NULL, &p, (long)e->oid.der_len);
+    obj = d2i_ASN1_OBJECT(NULL, &p, (long)oid->der_len);
     if (obj != NULL) {
         OBJ_obj2txt(buf, (int)len, obj, 1);
         ASN1_OBJECT_free(obj);

@@ -16,6 +16,7 @@
 
 #include <openssl/asn1.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "hsmca/lint.h"
 
@@ -146,8 +147,17 @@ const lint_ext *hsmca_lint_ext_find(const lint_ctx *c, int nid);
  * single well-formed value (trailing bytes count as malformed). Free the
  * result with ASN1_item_free(p, it). */
 void *hsmca_lint_ext_decode(const lint_ext *e, const ASN1_ITEM *it);
+/* The first extension with this NID, decoded with an OpenSSL template:
+ * *out_e is the extension (NULL when absent); the result is NULL when it is
+ * absent or malformed (tell the two apart by *out_e). Free the result with
+ * ASN1_item_free(p, it) or the type's _free. */
+void *hsmca_lint_ext_get(const lint_ctx *c, int nid, const ASN1_ITEM *it,
+                         const lint_ext **out_e);
 /* Short name for messages ("basicConstraints", or the dotted OID). */
 const char *hsmca_lint_ext_name(const lint_ext *e, char *buf, size_t len);
+/* Short name of an OID element whose NID is nid ("CN", or the dotted OID;
+ * "?" when unreadable). buf holds the dotted form. */
+const char *hsmca_lint_oid_name(const lint_tlv *oid, int nid, char *buf, size_t len);
 
 /* Lower-case hex of p into buf, cut with "..." when it does not fit. */
 const char *hsmca_lint_hex(const uint8_t *p, size_t n, char *buf, size_t len);
@@ -156,6 +166,34 @@ const char *hsmca_lint_hex(const uint8_t *p, size_t n, char *buf, size_t len);
 int hsmca_lint_ec_curve_nid(EVP_PKEY *key);
 /* 1 if s is a URI with the http scheme (BR 7.1.2.10.3, 7.1.2.11.2). */
 int hsmca_lint_is_http_uri(const ASN1_STRING *s);
+
+/* ---- checks several profiles share (rules_common.c) ---- */
+
+/* The validity period as BR 6.3.2 counts it: notAfter - notBefore + 1 s.
+ * 0 when either time is unreadable (rfc5280.validity.* reports that). */
+int hsmca_lint_validity_period(const lint_ctx *c, hsmca_time *out);
+
+/* "no <name>" when the extension with this NID is absent. */
+hsmca_err hsmca_lint_ext_required(lint_ctx *c, int nid, const char *name);
+/* "<who> has <name>" when the extension with this NID is present. */
+hsmca_err hsmca_lint_ext_unwanted(lint_ctx *c, int nid, const char *who, const char *name);
+/* "<name> is not critical" when the extension is present and not critical. */
+hsmca_err hsmca_lint_ext_critical(lint_ctx *c, int nid, const char *name);
+
+/* extKeyUsage: 1 if it holds the purpose with this NID. */
+int hsmca_lint_eku_has(const EXTENDED_KEY_USAGE *eku, int nid);
+/* id-kp-serverAuth MUST (BR 7.1.2.10.6, 7.1.2.7.10); an absent extension is
+ * left to the profile's "missing" rule. */
+hsmca_err hsmca_lint_eku_server_auth(lint_ctx *c);
+/* One finding per purpose of forbidden[0..n) that the extension holds. */
+hsmca_err hsmca_lint_eku_forbidden(lint_ctx *c, const int *forbidden, size_t n);
+/* One finding per purpose that is neither serverAuth, clientAuth nor in
+ * forbidden[0..n) (those are the forbidden rule's). */
+hsmca_err hsmca_lint_eku_other(lint_ctx *c, const int *forbidden, size_t n);
+
+/* RFC 5280 §4.2.1.4: "policy <oid> appears more than once" when policy i
+ * of cp repeats an earlier one. */
+hsmca_err hsmca_lint_cp_repeated(lint_ctx *c, const CERTIFICATEPOLICIES *cp, int i);
 
 /* keyUsage (rules_ca.c): the bits as a mask (bit n = RFC 5280 §4.2.1.3
  * KeyUsage bit n), or -1 if malformed or with bits past decipherOnly; and

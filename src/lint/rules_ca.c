@@ -27,16 +27,6 @@ static int has_attr(const lint_ctx *c, int nid)
     return 0;
 }
 
-/* The validity period as BR 6.3.2 counts it: notAfter - notBefore + 1 s.
- * 0 when either time is unreadable (rfc5280.validity.* reports that). */
-static int validity_period(const lint_ctx *c, hsmca_time *out)
-{
-    if (!c->not_before.ok || !c->not_after.ok)
-        return 0;
-    *out = c->not_after.t - c->not_before.t + 1;
-    return 1;
-}
-
 /* ---- every CA and responder certificate (BR 7.1.2.10) ---- */
 
 /* cabf.ca.not_before_window: BR 7.1.2.1.1 (root), 7.1.2.10.1 (CA),
@@ -83,39 +73,31 @@ hsmca_err hsmca_lint_check_subject_ou(lint_ctx *c)
 /* cabf.ca.ski_missing: BR 7.1.2.11.4 MUST on CA certificates */
 hsmca_err hsmca_lint_check_ski_missing(lint_ctx *c)
 {
-    if (hsmca_lint_ext_find(c, NID_subject_key_identifier) == NULL)
-        return hsmca_lint_report(c, "no subjectKeyIdentifier");
-    return HSMCA_OK;
+    return hsmca_lint_ext_required(c, NID_subject_key_identifier, "subjectKeyIdentifier");
 }
 
 /* cabf.ca.basic_constraints_missing: BR 7.1.2.10.4 */
 hsmca_err hsmca_lint_check_bc_missing(lint_ctx *c)
 {
-    if (hsmca_lint_ext_find(c, NID_basic_constraints) == NULL)
-        return hsmca_lint_report(c, "no basicConstraints");
-    return HSMCA_OK;
+    return hsmca_lint_ext_required(c, NID_basic_constraints, "basicConstraints");
 }
 
 /* cabf.ca.basic_constraints_not_critical: BR 7.1.2.10.4 */
 hsmca_err hsmca_lint_check_bc_not_critical(lint_ctx *c)
 {
-    const lint_ext *e = hsmca_lint_ext_find(c, NID_basic_constraints);
-
-    if (e != NULL && !e->critical)
-        return hsmca_lint_report(c, "basicConstraints is not critical");
-    return HSMCA_OK;
+    return hsmca_lint_ext_critical(c, NID_basic_constraints, "basicConstraints");
 }
 
 /* cabf.ca.basic_constraints_not_ca: BR 7.1.2.10.4 cA MUST be TRUE */
 hsmca_err hsmca_lint_check_bc_not_ca(lint_ctx *c)
 {
-    const lint_ext *e = hsmca_lint_ext_find(c, NID_basic_constraints);
-    BASIC_CONSTRAINTS *bc;
+    const lint_ext *e;
+    BASIC_CONSTRAINTS *bc =
+        hsmca_lint_ext_get(c, NID_basic_constraints, ASN1_ITEM_rptr(BASIC_CONSTRAINTS), &e);
     hsmca_err err = HSMCA_OK;
 
     if (e == NULL)
         return HSMCA_OK;
-    bc = hsmca_lint_ext_decode(e, ASN1_ITEM_rptr(BASIC_CONSTRAINTS));
     if (bc == NULL)
         return hsmca_lint_report(c, "basicConstraints is malformed");
     if (!bc->ca)
@@ -127,19 +109,13 @@ hsmca_err hsmca_lint_check_bc_not_ca(lint_ctx *c)
 /* cabf.ca.key_usage_missing: BR 7.1.2.10.7 */
 hsmca_err hsmca_lint_check_ku_missing(lint_ctx *c)
 {
-    if (hsmca_lint_ext_find(c, NID_key_usage) == NULL)
-        return hsmca_lint_report(c, "no keyUsage");
-    return HSMCA_OK;
+    return hsmca_lint_ext_required(c, NID_key_usage, "keyUsage");
 }
 
 /* cabf.ca.key_usage_not_critical: BR 7.1.2.10.7 */
 hsmca_err hsmca_lint_check_ku_not_critical(lint_ctx *c)
 {
-    const lint_ext *e = hsmca_lint_ext_find(c, NID_key_usage);
-
-    if (e != NULL && !e->critical)
-        return hsmca_lint_report(c, "keyUsage is not critical");
-    return HSMCA_OK;
+    return hsmca_lint_ext_critical(c, NID_key_usage, "keyUsage");
 }
 
 /* keyUsage names, RFC 5280 §4.2.1.3 bit order. */
@@ -230,20 +206,10 @@ int hsmca_lint_reserved_policy(const ASN1_OBJECT *oid)
     return LINT_POLICY_NONE;
 }
 
-static CERTIFICATEPOLICIES *decode_cp(lint_ctx *c, const lint_ext **out_e)
-{
-    const lint_ext *e = hsmca_lint_ext_find(c, NID_certificate_policies);
-
-    *out_e = e;
-    return e != NULL ? hsmca_lint_ext_decode(e, ASN1_ITEM_rptr(CERTIFICATEPOLICIES)) : NULL;
-}
-
 /* cabf.ca.cp_missing: BR 7.1.2.6.1, 7.1.2.4.1 (MUST) */
 hsmca_err hsmca_lint_check_cp_missing(lint_ctx *c)
 {
-    if (hsmca_lint_ext_find(c, NID_certificate_policies) == NULL)
-        return hsmca_lint_report(c, "no certificatePolicies");
-    return HSMCA_OK;
+    return hsmca_lint_ext_required(c, NID_certificate_policies, "certificatePolicies");
 }
 
 /* cabf.ca.cp_policy_ids: BR 7.1.2.10.5: either a single anyPolicy (an
@@ -252,7 +218,8 @@ hsmca_err hsmca_lint_check_cp_missing(lint_ctx *c)
 hsmca_err hsmca_lint_check_cp_policy_ids(lint_ctx *c)
 {
     const lint_ext *e;
-    CERTIFICATEPOLICIES *cp = decode_cp(c, &e);
+    CERTIFICATEPOLICIES *cp =
+        hsmca_lint_ext_get(c, NID_certificate_policies, ASN1_ITEM_rptr(CERTIFICATEPOLICIES), &e);
     hsmca_err err = HSMCA_OK;
     int n, any = 0, reserved = 0;
 
@@ -266,15 +233,7 @@ hsmca_err hsmca_lint_check_cp_policy_ids(lint_ctx *c)
 
         any += OBJ_obj2nid(pi->policyid) == NID_any_policy;
         reserved += hsmca_lint_reserved_policy(pi->policyid) != LINT_POLICY_NONE;
-        for (int j = 0; j < i; j++) {
-            if (OBJ_cmp(sk_POLICYINFO_value(cp, j)->policyid, pi->policyid) == 0) {
-                char buf[80];
-
-                OBJ_obj2txt(buf, sizeof buf, pi->policyid, 1);
-                HSMCA_GUARD(hsmca_lint_report(c, "policy %s appears more than once", buf));
-                break;
-            }
-        }
+        HSMCA_GUARD(hsmca_lint_cp_repeated(c, cp, i));
     }
     if (any > 0 && n > 1)
         HSMCA_GUARD(hsmca_lint_report(c, "anyPolicy appears with other policies"));
@@ -291,7 +250,8 @@ out:
 hsmca_err hsmca_lint_check_cp_reserved_first(lint_ctx *c)
 {
     const lint_ext *e;
-    CERTIFICATEPOLICIES *cp = decode_cp(c, &e);
+    CERTIFICATEPOLICIES *cp =
+        hsmca_lint_ext_get(c, NID_certificate_policies, ASN1_ITEM_rptr(CERTIFICATEPOLICIES), &e);
     hsmca_err err = HSMCA_OK;
     int reserved = 0, any = 0;
 
@@ -326,7 +286,8 @@ static int cps_uri_ok(const ASN1_IA5STRING *s)
 hsmca_err hsmca_lint_check_cp_qualifiers(lint_ctx *c)
 {
     const lint_ext *e;
-    CERTIFICATEPOLICIES *cp = decode_cp(c, &e);
+    CERTIFICATEPOLICIES *cp =
+        hsmca_lint_ext_get(c, NID_certificate_policies, ASN1_ITEM_rptr(CERTIFICATEPOLICIES), &e);
     hsmca_err err = HSMCA_OK;
     char buf[80];
 
@@ -358,7 +319,8 @@ out:
 hsmca_err hsmca_lint_check_cp_qualifiers_present(lint_ctx *c)
 {
     const lint_ext *e;
-    CERTIFICATEPOLICIES *cp = decode_cp(c, &e);
+    CERTIFICATEPOLICIES *cp =
+        hsmca_lint_ext_get(c, NID_certificate_policies, ASN1_ITEM_rptr(CERTIFICATEPOLICIES), &e);
     hsmca_err err = HSMCA_OK;
 
     if (cp == NULL)
@@ -376,17 +338,13 @@ hsmca_err hsmca_lint_check_cp_qualifiers_present(lint_ctx *c)
 /* cabf.ca.crldp_missing: BR 7.1.2.6.1, 7.1.2.4.1 (MUST) */
 hsmca_err hsmca_lint_check_crldp_missing(lint_ctx *c)
 {
-    if (hsmca_lint_ext_find(c, NID_crl_distribution_points) == NULL)
-        return hsmca_lint_report(c, "no cRLDistributionPoints");
-    return HSMCA_OK;
+    return hsmca_lint_ext_required(c, NID_crl_distribution_points, "cRLDistributionPoints");
 }
 
 /* cabf.ca.aia_missing: BR 7.1.2.10.3 (SHOULD) */
 hsmca_err hsmca_lint_check_aia_missing(lint_ctx *c)
 {
-    if (hsmca_lint_ext_find(c, NID_info_access) == NULL)
-        return hsmca_lint_report(c, "no authorityInfoAccess");
-    return HSMCA_OK;
+    return hsmca_lint_ext_required(c, NID_info_access, "authorityInfoAccess");
 }
 
 /* crp.subordinate.validity_period: Chrome Root Program Policy 1.3.1.3:
@@ -399,7 +357,7 @@ hsmca_err hsmca_lint_check_subca_validity(lint_ctx *c)
     time_t nb;
     struct tm tm;
 
-    if (!validity_period(c, &period))
+    if (!hsmca_lint_validity_period(c, &period))
         return HSMCA_OK;
     nb = (time_t)c->not_before.t;
     if (gmtime_r(&nb, &tm) == NULL)
@@ -422,7 +380,7 @@ hsmca_err hsmca_lint_check_root_validity(lint_ctx *c)
 {
     hsmca_time period;
 
-    if (!validity_period(c, &period))
+    if (!hsmca_lint_validity_period(c, &period))
         return hsmca_lint_report(c, "the validity cannot be read");
     if (period < (hsmca_time)2922 * DAY || period > (hsmca_time)9132 * DAY)
         return hsmca_lint_report(c, "validity period is %lld s (%lld days%s); a root needs "
@@ -435,21 +393,19 @@ hsmca_err hsmca_lint_check_root_validity(lint_ctx *c)
 /* cabf.root.aki_missing: BR 7.1.2.1.2 RECOMMENDED */
 hsmca_err hsmca_lint_check_root_aki_missing(lint_ctx *c)
 {
-    if (hsmca_lint_ext_find(c, NID_authority_key_identifier) == NULL)
-        return hsmca_lint_report(c, "no authorityKeyIdentifier");
-    return HSMCA_OK;
+    return hsmca_lint_ext_required(c, NID_authority_key_identifier, "authorityKeyIdentifier");
 }
 
 /* The pathLenConstraint: -2 no/malformed basicConstraints, -1 absent. */
 static long path_len(const lint_ctx *c)
 {
-    const lint_ext *e = hsmca_lint_ext_find(c, NID_basic_constraints);
-    BASIC_CONSTRAINTS *bc;
+    const lint_ext *e;
+    BASIC_CONSTRAINTS *bc =
+        hsmca_lint_ext_get(c, NID_basic_constraints, ASN1_ITEM_rptr(BASIC_CONSTRAINTS), &e);
     long v = -2;
 
     if (e == NULL)
         return -2;
-    bc = hsmca_lint_ext_decode(e, ASN1_ITEM_rptr(BASIC_CONSTRAINTS));
     if (bc != NULL) {
         v = bc->pathlen == NULL ? -1 : ASN1_INTEGER_get(bc->pathlen);
         if (v < -1)
@@ -471,25 +427,20 @@ hsmca_err hsmca_lint_check_root_path_len(lint_ctx *c)
 /* cabf.root.eku_present: BR 7.1.2.1.2 extKeyUsage MUST NOT */
 hsmca_err hsmca_lint_check_root_eku(lint_ctx *c)
 {
-    if (hsmca_lint_ext_find(c, NID_ext_key_usage) != NULL)
-        return hsmca_lint_report(c, "a root has extKeyUsage");
-    return HSMCA_OK;
+    return hsmca_lint_ext_unwanted(c, NID_ext_key_usage, "a root", "extKeyUsage");
 }
 
 /* cabf.root.cp_present: BR 7.1.2.1.2 NOT RECOMMENDED */
 hsmca_err hsmca_lint_check_root_cp(lint_ctx *c)
 {
-    if (hsmca_lint_ext_find(c, NID_certificate_policies) != NULL)
-        return hsmca_lint_report(c, "a root has certificatePolicies");
-    return HSMCA_OK;
+    return hsmca_lint_ext_unwanted(c, NID_certificate_policies, "a root", "certificatePolicies");
 }
 
 /* cabf.root.crldp_present: BR 7.1.2.1.2 (not in the root profile) */
 hsmca_err hsmca_lint_check_root_crldp(lint_ctx *c)
 {
-    if (hsmca_lint_ext_find(c, NID_crl_distribution_points) != NULL)
-        return hsmca_lint_report(c, "a root has cRLDistributionPoints");
-    return HSMCA_OK;
+    return hsmca_lint_ext_unwanted(
+        c, NID_crl_distribution_points, "a root", "cRLDistributionPoints");
 }
 
 /* ---- TLS subordinate CA (BR 7.1.2.6, 7.1.2.5) ---- */
@@ -509,115 +460,43 @@ hsmca_err hsmca_lint_check_sub_path_len(lint_ctx *c)
     return HSMCA_OK;
 }
 
-static EXTENDED_KEY_USAGE *decode_eku(lint_ctx *c, const lint_ext **out_e)
-{
-    const lint_ext *e = hsmca_lint_ext_find(c, NID_ext_key_usage);
-
-    *out_e = e;
-    return e != NULL ? hsmca_lint_ext_decode(e, ASN1_ITEM_rptr(EXTENDED_KEY_USAGE)) : NULL;
-}
-
-static int eku_has(const EXTENDED_KEY_USAGE *eku, int nid)
-{
-    for (int i = 0; i < sk_ASN1_OBJECT_num(eku); i++)
-        if (OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i)) == nid)
-            return 1;
-    return 0;
-}
-
 /* BR 7.1.2.10.6 (TLS): MUST NOT values. */
 static const int sub_eku_forbidden[] = {
     NID_anyExtendedKeyUsage, NID_OCSP_sign,  NID_code_sign,
     NID_email_protect,       NID_time_stamp, NID_ct_precert_signer,
 };
+#define N_SUB_EKU_FORBIDDEN (sizeof sub_eku_forbidden / sizeof sub_eku_forbidden[0])
 
 /* cabf.subordinate.eku_missing: BR 7.1.2.6.1 (MUST) */
 hsmca_err hsmca_lint_check_sub_eku_missing(lint_ctx *c)
 {
-    if (hsmca_lint_ext_find(c, NID_ext_key_usage) == NULL)
-        return hsmca_lint_report(c, "no extKeyUsage");
-    return HSMCA_OK;
+    return hsmca_lint_ext_required(c, NID_ext_key_usage, "extKeyUsage");
 }
 
 /* cabf.subordinate.eku_server_auth: BR 7.1.2.10.6 id-kp-serverAuth MUST */
 hsmca_err hsmca_lint_check_sub_eku_server_auth(lint_ctx *c)
 {
-    const lint_ext *e;
-    EXTENDED_KEY_USAGE *eku = decode_eku(c, &e);
-    hsmca_err err = HSMCA_OK;
-
-    if (e == NULL)
-        return HSMCA_OK; /* cabf.subordinate.eku_missing */
-    if (eku == NULL)
-        return hsmca_lint_report(c, "extKeyUsage is malformed");
-    if (!eku_has(eku, NID_server_auth))
-        err = hsmca_lint_report(c, "extKeyUsage has no id-kp-serverAuth");
-    EXTENDED_KEY_USAGE_free(eku);
-    return err;
+    return hsmca_lint_eku_server_auth(c);
 }
 
 /* cabf.subordinate.eku_forbidden: BR 7.1.2.10.6 MUST NOT values */
 hsmca_err hsmca_lint_check_sub_eku_forbidden(lint_ctx *c)
 {
-    const lint_ext *e;
-    EXTENDED_KEY_USAGE *eku = decode_eku(c, &e);
-    hsmca_err err = HSMCA_OK;
-
-    if (eku == NULL)
-        return HSMCA_OK;
-    for (size_t i = 0; i < sizeof sub_eku_forbidden / sizeof sub_eku_forbidden[0]; i++)
-        if (eku_has(eku, sub_eku_forbidden[i]))
-            HSMCA_GUARD(hsmca_lint_report(c, "extKeyUsage has %s",
-                                          OBJ_nid2ln(sub_eku_forbidden[i])));
-out:
-    EXTENDED_KEY_USAGE_free(eku);
-    return err;
+    return hsmca_lint_eku_forbidden(c, sub_eku_forbidden, N_SUB_EKU_FORBIDDEN);
 }
 
 /* cabf.subordinate.eku_other: BR 7.1.2.10.6 any other value NOT
  * RECOMMENDED */
 hsmca_err hsmca_lint_check_sub_eku_other(lint_ctx *c)
 {
-    const lint_ext *e;
-    EXTENDED_KEY_USAGE *eku = decode_eku(c, &e);
-    hsmca_err err = HSMCA_OK;
-    char buf[80];
-
-    if (eku == NULL)
-        return HSMCA_OK;
-    for (int i = 0; i < sk_ASN1_OBJECT_num(eku); i++) {
-        const ASN1_OBJECT *o = sk_ASN1_OBJECT_value(eku, i);
-        int nid = OBJ_obj2nid(o), known = nid == NID_server_auth || nid == NID_client_auth;
-
-        for (size_t k = 0; k < sizeof sub_eku_forbidden / sizeof sub_eku_forbidden[0]; k++)
-            known |= nid == sub_eku_forbidden[k];
-        if (!known) {
-            OBJ_obj2txt(buf, sizeof buf, o, 0);
-            HSMCA_GUARD(hsmca_lint_report(c, "extKeyUsage has %s", buf));
-        }
-    }
-out:
-    EXTENDED_KEY_USAGE_free(eku);
-    return err;
+    return hsmca_lint_eku_other(c, sub_eku_forbidden, N_SUB_EKU_FORBIDDEN);
 }
 
 /* cabf.subordinate.name_constraints_not_critical: BR 7.1.2.10.8 SHOULD be
  * critical (MAY be non-critical for legacy clients) */
 hsmca_err hsmca_lint_check_sub_nc_critical(lint_ctx *c)
 {
-    const lint_ext *e = hsmca_lint_ext_find(c, NID_name_constraints);
-
-    if (e != NULL && !e->critical)
-        return hsmca_lint_report(c, "nameConstraints is not critical");
-    return HSMCA_OK;
-}
-
-static NAME_CONSTRAINTS *decode_nc(lint_ctx *c, const lint_ext **out_e)
-{
-    const lint_ext *e = hsmca_lint_ext_find(c, NID_name_constraints);
-
-    *out_e = e;
-    return e != NULL ? hsmca_lint_ext_decode(e, ASN1_ITEM_rptr(NAME_CONSTRAINTS)) : NULL;
+    return hsmca_lint_ext_critical(c, NID_name_constraints, "nameConstraints");
 }
 
 /* cabf.subordinate.name_constraints_subtree_bounds: BR 7.1.2.5.2 and
@@ -625,7 +504,8 @@ static NAME_CONSTRAINTS *decode_nc(lint_ctx *c, const lint_ext **out_e)
 hsmca_err hsmca_lint_check_sub_nc_bounds(lint_ctx *c)
 {
     const lint_ext *e;
-    NAME_CONSTRAINTS *nc = decode_nc(c, &e);
+    NAME_CONSTRAINTS *nc =
+        hsmca_lint_ext_get(c, NID_name_constraints, ASN1_ITEM_rptr(NAME_CONSTRAINTS), &e);
     hsmca_err err = HSMCA_OK;
 
     if (e == NULL)
@@ -694,7 +574,8 @@ static int excludes_all_dns(STACK_OF(GENERAL_SUBTREE) *st)
 hsmca_err hsmca_lint_check_sub_nc_tc(lint_ctx *c)
 {
     const lint_ext *e;
-    NAME_CONSTRAINTS *nc = decode_nc(c, &e);
+    NAME_CONSTRAINTS *nc =
+        hsmca_lint_ext_get(c, NID_name_constraints, ASN1_ITEM_rptr(NAME_CONSTRAINTS), &e);
     hsmca_err err = HSMCA_OK;
     char why[160] = "";
     size_t o = 0;
@@ -742,14 +623,15 @@ hsmca_err hsmca_lint_check_psc_forbidden(lint_ctx *c)
 hsmca_err hsmca_lint_check_psc_eku(lint_ctx *c)
 {
     const lint_ext *e;
-    EXTENDED_KEY_USAGE *eku = decode_eku(c, &e);
+    EXTENDED_KEY_USAGE *eku =
+        hsmca_lint_ext_get(c, NID_ext_key_usage, ASN1_ITEM_rptr(EXTENDED_KEY_USAGE), &e);
     hsmca_err err = HSMCA_OK;
 
     if (e == NULL)
         return hsmca_lint_report(c, "no extKeyUsage");
     if (eku == NULL)
         return hsmca_lint_report(c, "extKeyUsage is malformed");
-    if (sk_ASN1_OBJECT_num(eku) != 1 || !eku_has(eku, NID_ct_precert_signer))
+    if (sk_ASN1_OBJECT_num(eku) != 1 || !hsmca_lint_eku_has(eku, NID_ct_precert_signer))
         err = hsmca_lint_report(c, "extKeyUsage has %d value(s), not exactly "
                                    "1.3.6.1.4.1.11129.2.4.4",
                                 sk_ASN1_OBJECT_num(eku));

@@ -362,22 +362,6 @@ static int attr_rank(int nid)
     return -1;
 }
 
-static const char *attr_name(const lint_ava *a, char *buf, size_t len)
-{
-    const unsigned char *p = a->oid.der;
-    ASN1_OBJECT *obj;
-
-    if (a->nid != NID_undef)
-        return OBJ_nid2sn(a->nid);
-    snprintf(buf, len, "?");
-    obj = d2i_ASN1_OBJECT(NULL, &p, (long)a->oid.der_len);
-    if (obj != NULL) {
-        OBJ_obj2txt(buf, (int)len, obj, 1);
-        ASN1_OBJECT_free(obj);
-    }
-    return buf;
-}
-
 /* cabf.common.name_one_ava_per_rdn: BR 7.1.4.1 */
 hsmca_err hsmca_lint_check_name_one_ava(lint_ctx *c)
 {
@@ -432,8 +416,9 @@ hsmca_err hsmca_lint_check_name_duplicate(lint_ctx *c)
                 memcmp(c->lc.avas[j].oid.der, a->oid.der, a->oid.der_len) == 0)
                 seen++;
         if (seen == 1) /* report the second instance once */
-            HSMCA_GUARD(hsmca_lint_report(c, "subject has %s more than once",
-                                          attr_name(a, buf, sizeof buf)));
+            HSMCA_GUARD(hsmca_lint_report(
+                c, "subject has %s more than once",
+                hsmca_lint_oid_name(&a->oid, a->nid, buf, sizeof buf)));
     }
 out:
     return err;
@@ -520,7 +505,7 @@ hsmca_err hsmca_lint_check_name_string_type(lint_ctx *c)
     for (size_t i = 0; i < c->lc.n_avas; i++) {
         const lint_ava *a = &c->lc.avas[i];
         const lint_tlv *v = &a->value;
-        const char *name = attr_name(a, buf, sizeof buf);
+        const char *name = hsmca_lint_oid_name(&a->oid, a->nid, buf, sizeof buf);
 
         if (a->nid == NID_countryName) /* cabf.common.name_country */
             continue;
@@ -783,21 +768,19 @@ out:
 /* cabf.common.aki_missing: BR 7.1.2.11.1 */
 hsmca_err hsmca_lint_check_aki_missing(lint_ctx *c)
 {
-    if (hsmca_lint_ext_find(c, NID_authority_key_identifier) == NULL)
-        return hsmca_lint_report(c, "no authorityKeyIdentifier");
-    return HSMCA_OK;
+    return hsmca_lint_ext_required(c, NID_authority_key_identifier, "authorityKeyIdentifier");
 }
 
 /* cabf.common.aki_key_id_only: BR 7.1.2.11.1 */
 hsmca_err hsmca_lint_check_aki_key_id_only(lint_ctx *c)
 {
-    const lint_ext *e = hsmca_lint_ext_find(c, NID_authority_key_identifier);
-    AUTHORITY_KEYID *aki;
+    const lint_ext *e;
+    AUTHORITY_KEYID *aki =
+        hsmca_lint_ext_get(c, NID_authority_key_identifier, ASN1_ITEM_rptr(AUTHORITY_KEYID), &e);
     hsmca_err err = HSMCA_OK;
 
     if (e == NULL)
         return HSMCA_OK;
-    aki = hsmca_lint_ext_decode(e, ASN1_ITEM_rptr(AUTHORITY_KEYID));
     if (aki == NULL)
         return hsmca_lint_report(c, "authorityKeyIdentifier is malformed");
     if (aki->issuer != NULL || aki->serial != NULL)
@@ -865,14 +848,14 @@ out:
  * http scheme. */
 hsmca_err hsmca_lint_check_aia_http(lint_ctx *c)
 {
-    const lint_ext *e = hsmca_lint_ext_find(c, NID_info_access);
-    AUTHORITY_INFO_ACCESS *aia;
+    const lint_ext *e;
+    AUTHORITY_INFO_ACCESS *aia =
+        hsmca_lint_ext_get(c, NID_info_access, ASN1_ITEM_rptr(AUTHORITY_INFO_ACCESS), &e);
     hsmca_err err = HSMCA_OK;
     char buf[64];
 
     if (e == NULL)
         return HSMCA_OK;
-    aia = hsmca_lint_ext_decode(e, ASN1_ITEM_rptr(AUTHORITY_INFO_ACCESS));
     if (aia == NULL)
         return hsmca_lint_report(c, "authorityInfoAccess is malformed");
     for (int i = 0; i < sk_ACCESS_DESCRIPTION_num(aia); i++) {
@@ -897,14 +880,14 @@ out:
 /* cabf.common.crldp_shape: BR 7.1.2.11.2 */
 hsmca_err hsmca_lint_check_crldp_shape(lint_ctx *c)
 {
-    const lint_ext *e = hsmca_lint_ext_find(c, NID_crl_distribution_points);
-    CRL_DIST_POINTS *dps;
+    const lint_ext *e;
+    CRL_DIST_POINTS *dps =
+        hsmca_lint_ext_get(c, NID_crl_distribution_points, ASN1_ITEM_rptr(CRL_DIST_POINTS), &e);
     DIST_POINT *dp;
     hsmca_err err = HSMCA_OK;
 
     if (e == NULL)
         return HSMCA_OK;
-    dps = hsmca_lint_ext_decode(e, ASN1_ITEM_rptr(CRL_DIST_POINTS));
     if (dps == NULL)
         return hsmca_lint_report(c, "cRLDistributionPoints is malformed");
     if (sk_DIST_POINT_num(dps) != 1) {
@@ -1001,4 +984,120 @@ hsmca_err hsmca_lint_check_unexpected_ext(lint_ctx *c)
     }
 out:
     return err;
+}
+
+/* ---- checks several profiles share (the rule functions in rules_ca.c and
+ * rules_leaf.c pass their names and lists) ---- */
+
+int hsmca_lint_validity_period(const lint_ctx *c, hsmca_time *out)
+{
+    if (!c->not_before.ok || !c->not_after.ok)
+        return 0;
+    *out = c->not_after.t - c->not_before.t + 1;
+    return 1;
+}
+
+hsmca_err hsmca_lint_ext_required(lint_ctx *c, int nid, const char *name)
+{
+    if (hsmca_lint_ext_find(c, nid) == NULL)
+        return hsmca_lint_report(c, "no %s", name);
+    return HSMCA_OK;
+}
+
+hsmca_err hsmca_lint_ext_unwanted(lint_ctx *c, int nid, const char *who, const char *name)
+{
+    if (hsmca_lint_ext_find(c, nid) != NULL)
+        return hsmca_lint_report(c, "%s has %s", who, name);
+    return HSMCA_OK;
+}
+
+hsmca_err hsmca_lint_ext_critical(lint_ctx *c, int nid, const char *name)
+{
+    const lint_ext *e = hsmca_lint_ext_find(c, nid);
+
+    if (e != NULL && !e->critical)
+        return hsmca_lint_report(c, "%s is not critical", name);
+    return HSMCA_OK;
+}
+
+int hsmca_lint_eku_has(const EXTENDED_KEY_USAGE *eku, int nid)
+{
+    for (int i = 0; i < sk_ASN1_OBJECT_num(eku); i++)
+        if (OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i)) == nid)
+            return 1;
+    return 0;
+}
+
+hsmca_err hsmca_lint_eku_server_auth(lint_ctx *c)
+{
+    const lint_ext *e;
+    EXTENDED_KEY_USAGE *eku =
+        hsmca_lint_ext_get(c, NID_ext_key_usage, ASN1_ITEM_rptr(EXTENDED_KEY_USAGE), &e);
+    hsmca_err err = HSMCA_OK;
+
+    if (e == NULL)
+        return HSMCA_OK; /* the profile's eku missing rule */
+    if (eku == NULL)
+        return hsmca_lint_report(c, "extKeyUsage is malformed");
+    if (!hsmca_lint_eku_has(eku, NID_server_auth))
+        err = hsmca_lint_report(c, "extKeyUsage has no id-kp-serverAuth");
+    EXTENDED_KEY_USAGE_free(eku);
+    return err;
+}
+
+hsmca_err hsmca_lint_eku_forbidden(lint_ctx *c, const int *forbidden, size_t n)
+{
+    const lint_ext *e;
+    EXTENDED_KEY_USAGE *eku =
+        hsmca_lint_ext_get(c, NID_ext_key_usage, ASN1_ITEM_rptr(EXTENDED_KEY_USAGE), &e);
+    hsmca_err err = HSMCA_OK;
+
+    if (eku == NULL)
+        return HSMCA_OK;
+    for (size_t i = 0; i < n; i++)
+        if (hsmca_lint_eku_has(eku, forbidden[i]))
+            HSMCA_GUARD(hsmca_lint_report(c, "extKeyUsage has %s", OBJ_nid2ln(forbidden[i])));
+out:
+    EXTENDED_KEY_USAGE_free(eku);
+    return err;
+}
+
+hsmca_err hsmca_lint_eku_other(lint_ctx *c, const int *forbidden, size_t n)
+{
+    const lint_ext *e;
+    EXTENDED_KEY_USAGE *eku =
+        hsmca_lint_ext_get(c, NID_ext_key_usage, ASN1_ITEM_rptr(EXTENDED_KEY_USAGE), &e);
+    hsmca_err err = HSMCA_OK;
+    char buf[80];
+
+    if (eku == NULL)
+        return HSMCA_OK;
+    for (int i = 0; i < sk_ASN1_OBJECT_num(eku); i++) {
+        const ASN1_OBJECT *o = sk_ASN1_OBJECT_value(eku, i);
+        int nid = OBJ_obj2nid(o), known = nid == NID_server_auth || nid == NID_client_auth;
+
+        for (size_t k = 0; k < n; k++)
+            known |= nid == forbidden[k]; /* the forbidden rule reports these */
+        if (!known) {
+            OBJ_obj2txt(buf, sizeof buf, o, 0);
+            HSMCA_GUARD(hsmca_lint_report(c, "extKeyUsage has %s", buf));
+        }
+    }
+out:
+    EXTENDED_KEY_USAGE_free(eku);
+    return err;
+}
+
+hsmca_err hsmca_lint_cp_repeated(lint_ctx *c, const CERTIFICATEPOLICIES *cp, int i)
+{
+    const POLICYINFO *pi = sk_POLICYINFO_value(cp, i);
+    char buf[80];
+
+    for (int j = 0; j < i; j++) {
+        if (OBJ_cmp(sk_POLICYINFO_value(cp, j)->policyid, pi->policyid) == 0) {
+            OBJ_obj2txt(buf, sizeof buf, pi->policyid, 1);
+            return hsmca_lint_report(c, "policy %s appears more than once", buf);
+        }
+    }
+    return HSMCA_OK;
 }

@@ -39,16 +39,6 @@
 
 /* ---- shared helpers ---- */
 
-/* The validity period as BR 6.3.2 counts it: notAfter - notBefore + 1 s.
- * 0 when either time is unreadable (rfc5280.validity.* reports that). */
-static int validity_period(const lint_ctx *c, hsmca_time *out)
-{
-    if (!c->not_before.ok || !c->not_after.ok)
-        return 0;
-    *out = c->not_after.t - c->not_before.t + 1;
-    return 1;
-}
-
 /* BR 6.3.2: the maximum validity period, in days, of a subscriber
  * certificate issued (signed) at `now`. */
 static long max_validity_days(hsmca_time now)
@@ -69,7 +59,7 @@ static int short_lived(const lint_ctx *c)
 {
     hsmca_time period;
 
-    if (!validity_period(c, &period))
+    if (!hsmca_lint_validity_period(c, &period))
         return 0;
     return period <= (hsmca_time)(c->in->now >= T_2026_03_15 ? 7 : 10) * DAY;
 }
@@ -107,13 +97,11 @@ static const char *safe_text(const unsigned char *p, size_t n, char *buf, size_t
  * authorityInfoAccess or it is malformed. */
 static int aia_count(const lint_ctx *c, int method)
 {
-    const lint_ext *e = hsmca_lint_ext_find(c, NID_info_access);
-    AUTHORITY_INFO_ACCESS *aia;
+    const lint_ext *e;
+    AUTHORITY_INFO_ACCESS *aia =
+        hsmca_lint_ext_get(c, NID_info_access, ASN1_ITEM_rptr(AUTHORITY_INFO_ACCESS), &e);
     int n = 0;
 
-    if (e == NULL)
-        return -1;
-    aia = hsmca_lint_ext_decode(e, ASN1_ITEM_rptr(AUTHORITY_INFO_ACCESS));
     if (aia == NULL)
         return -1;
     for (int i = 0; i < sk_ACCESS_DESCRIPTION_num(aia); i++)
@@ -141,10 +129,7 @@ static int subject_key_type(const lint_ctx *c)
 
 static GENERAL_NAMES *decode_san(const lint_ctx *c, const lint_ext **out_e)
 {
-    const lint_ext *e = hsmca_lint_ext_find(c, NID_subject_alt_name);
-
-    *out_e = e;
-    return e != NULL ? hsmca_lint_ext_decode(e, ASN1_ITEM_rptr(GENERAL_NAMES)) : NULL;
+    return hsmca_lint_ext_get(c, NID_subject_alt_name, ASN1_ITEM_rptr(GENERAL_NAMES), out_e);
 }
 
 /* The validation type the certificate asserts: the one reserved policy
@@ -152,13 +137,11 @@ static GENERAL_NAMES *decode_san(const lint_ctx *c, const lint_ext **out_e)
  * when there are several (cabf.leaf.cp.policy_ids reports both cases). */
 static int asserted_policy(const lint_ctx *c)
 {
-    const lint_ext *e = hsmca_lint_ext_find(c, NID_certificate_policies);
-    CERTIFICATEPOLICIES *cp;
+    const lint_ext *e;
+    CERTIFICATEPOLICIES *cp =
+        hsmca_lint_ext_get(c, NID_certificate_policies, ASN1_ITEM_rptr(CERTIFICATEPOLICIES), &e);
     int found = LINT_POLICY_NONE;
 
-    if (e == NULL)
-        return LINT_POLICY_NONE;
-    cp = hsmca_lint_ext_decode(e, ASN1_ITEM_rptr(CERTIFICATEPOLICIES));
     if (cp == NULL)
         return LINT_POLICY_NONE;
     for (int i = 0; i < sk_POLICYINFO_num(cp); i++) {
@@ -182,7 +165,7 @@ hsmca_err hsmca_lint_check_leaf_validity_period(lint_ctx *c)
     hsmca_time period;
     char a[48], b[32];
 
-    if (!validity_period(c, &period))
+    if (!hsmca_lint_validity_period(c, &period))
         return hsmca_lint_report(c, "the validity cannot be read");
     if (period > (hsmca_time)max * DAY)
         return hsmca_lint_report(c, "validity period is %s; a subscriber certificate issued "
@@ -200,7 +183,7 @@ hsmca_err hsmca_lint_check_leaf_validity_margin(lint_ctx *c)
     hsmca_time period;
     char a[48];
 
-    if (!validity_period(c, &period))
+    if (!hsmca_lint_validity_period(c, &period))
         return HSMCA_OK;
     if (period > (hsmca_time)(max - 1) * DAY && period <= (hsmca_time)max * DAY)
         return hsmca_lint_report(c, "validity period is %s: SHOULD be at most %ld days, one "
@@ -245,23 +228,6 @@ hsmca_err hsmca_lint_check_leaf_not_before_future(lint_ctx *c)
 
 /* ---- subject: BR 7.1.2.7.2, 7.1.4.3 ---- */
 
-/* Short name of a subject attribute, or its dotted OID. */
-static const char *ava_name(const lint_ava *a, char *buf, size_t len)
-{
-    const unsigned char *p = a->oid.der;
-    ASN1_OBJECT *obj;
-
-    if (a->nid != NID_undef)
-        return OBJ_nid2sn(a->nid);
-    snprintf(buf, len, "?");
-    obj = d2i_ASN1_OBJECT(NULL, &p, (long)a->oid.der_len);
-    if (obj != NULL) {
-        OBJ_obj2txt(buf, (int)len, obj, 1);
-        ASN1_OBJECT_free(obj);
-    }
-    return buf;
-}
-
 /* cabf.leaf.subject.dv_attributes: BR 7.1.2.7.2: countryName MAY,
  * commonName NOT RECOMMENDED, any other attribute MUST NOT. The OV, IV and EV
  * subjects (7.1.2.7.3-.5) are not judged: hsmca issues DV. */
@@ -279,7 +245,7 @@ hsmca_err hsmca_lint_check_leaf_subject_dv(lint_ctx *c)
 
         if (a->nid == NID_countryName || a->nid == NID_commonName)
             continue;
-        name = ava_name(a, buf, sizeof buf);
+        name = hsmca_lint_oid_name(&a->oid, a->nid, buf, sizeof buf);
         HSMCA_GUARD(hsmca_lint_report(c, "subject has %s: a domain-validated subject holds "
                                          "only countryName and commonName",
                                       name));
@@ -956,19 +922,13 @@ out:
 /* cabf.leaf.key_usage.missing: BR 7.1.2.7.6 keyUsage SHOULD */
 hsmca_err hsmca_lint_check_leaf_ku_missing(lint_ctx *c)
 {
-    if (hsmca_lint_ext_find(c, NID_key_usage) == NULL)
-        return hsmca_lint_report(c, "no keyUsage");
-    return HSMCA_OK;
+    return hsmca_lint_ext_required(c, NID_key_usage, "keyUsage");
 }
 
 /* cabf.leaf.key_usage.not_critical: BR 7.1.2.7.6 critical: Y */
 hsmca_err hsmca_lint_check_leaf_ku_not_critical(lint_ctx *c)
 {
-    const lint_ext *e = hsmca_lint_ext_find(c, NID_key_usage);
-
-    if (e != NULL && !e->critical)
-        return hsmca_lint_report(c, "keyUsage is not critical");
-    return HSMCA_OK;
+    return hsmca_lint_ext_critical(c, NID_key_usage, "keyUsage");
 }
 
 /* cabf.leaf.key_usage.bits: BR 7.1.2.7.11 tables: permitted bits per key
@@ -1033,69 +993,29 @@ out:
 
 /* ---- extKeyUsage: BR 7.1.2.7.10; Chrome Root Program Policy ---- */
 
-static EXTENDED_KEY_USAGE *decode_eku(const lint_ctx *c, const lint_ext **out_e)
-{
-    const lint_ext *e = hsmca_lint_ext_find(c, NID_ext_key_usage);
-
-    *out_e = e;
-    return e != NULL ? hsmca_lint_ext_decode(e, ASN1_ITEM_rptr(EXTENDED_KEY_USAGE)) : NULL;
-}
-
-static int eku_has(const EXTENDED_KEY_USAGE *eku, int nid)
-{
-    for (int i = 0; i < sk_ASN1_OBJECT_num(eku); i++)
-        if (OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i)) == nid)
-            return 1;
-    return 0;
-}
-
 /* BR 7.1.2.7.10 MUST NOT values. */
 static const int leaf_eku_forbidden[] = {
     NID_anyExtendedKeyUsage, NID_code_sign, NID_email_protect,
     NID_time_stamp,          NID_OCSP_sign, NID_ct_precert_signer,
 };
+#define N_LEAF_EKU_FORBIDDEN (sizeof leaf_eku_forbidden / sizeof leaf_eku_forbidden[0])
 
 /* cabf.leaf.eku.missing: BR 7.1.2.7.6 (MUST) */
 hsmca_err hsmca_lint_check_leaf_eku_missing(lint_ctx *c)
 {
-    if (hsmca_lint_ext_find(c, NID_ext_key_usage) == NULL)
-        return hsmca_lint_report(c, "no extKeyUsage");
-    return HSMCA_OK;
+    return hsmca_lint_ext_required(c, NID_ext_key_usage, "extKeyUsage");
 }
 
 /* cabf.leaf.eku.server_auth: BR 7.1.2.7.10 id-kp-serverAuth MUST */
 hsmca_err hsmca_lint_check_leaf_eku_server_auth(lint_ctx *c)
 {
-    const lint_ext *e;
-    EXTENDED_KEY_USAGE *eku = decode_eku(c, &e);
-    hsmca_err err = HSMCA_OK;
-
-    if (e == NULL)
-        return HSMCA_OK; /* cabf.leaf.eku.missing */
-    if (eku == NULL)
-        return hsmca_lint_report(c, "extKeyUsage is malformed");
-    if (!eku_has(eku, NID_server_auth))
-        err = hsmca_lint_report(c, "extKeyUsage has no id-kp-serverAuth");
-    EXTENDED_KEY_USAGE_free(eku);
-    return err;
+    return hsmca_lint_eku_server_auth(c);
 }
 
 /* cabf.leaf.eku.forbidden: BR 7.1.2.7.10 MUST NOT values */
 hsmca_err hsmca_lint_check_leaf_eku_forbidden(lint_ctx *c)
 {
-    const lint_ext *e;
-    EXTENDED_KEY_USAGE *eku = decode_eku(c, &e);
-    hsmca_err err = HSMCA_OK;
-
-    if (eku == NULL)
-        return HSMCA_OK;
-    for (size_t i = 0; i < sizeof leaf_eku_forbidden / sizeof leaf_eku_forbidden[0]; i++)
-        if (eku_has(eku, leaf_eku_forbidden[i]))
-            HSMCA_GUARD(hsmca_lint_report(c, "extKeyUsage has %s",
-                                          OBJ_nid2ln(leaf_eku_forbidden[i])));
-out:
-    EXTENDED_KEY_USAGE_free(eku);
-    return err;
+    return hsmca_lint_eku_forbidden(c, leaf_eku_forbidden, N_LEAF_EKU_FORBIDDEN);
 }
 
 /* cabf.leaf.eku.other: CONFORMANCE §9 "serverAuth, plus clientAuth at
@@ -1104,34 +1024,15 @@ out:
  * authentication. */
 hsmca_err hsmca_lint_check_leaf_eku_other(lint_ctx *c)
 {
-    const lint_ext *e;
-    EXTENDED_KEY_USAGE *eku = decode_eku(c, &e);
-    hsmca_err err = HSMCA_OK;
-    char buf[80];
-
-    if (eku == NULL)
-        return HSMCA_OK;
-    for (int i = 0; i < sk_ASN1_OBJECT_num(eku); i++) {
-        const ASN1_OBJECT *o = sk_ASN1_OBJECT_value(eku, i);
-        int nid = OBJ_obj2nid(o), known = nid == NID_server_auth || nid == NID_client_auth;
-
-        for (size_t k = 0; k < sizeof leaf_eku_forbidden / sizeof leaf_eku_forbidden[0]; k++)
-            known |= nid == leaf_eku_forbidden[k]; /* cabf.leaf.eku.forbidden */
-        if (!known) {
-            OBJ_obj2txt(buf, sizeof buf, o, 0);
-            HSMCA_GUARD(hsmca_lint_report(c, "extKeyUsage has %s", buf));
-        }
-    }
-out:
-    EXTENDED_KEY_USAGE_free(eku);
-    return err;
+    return hsmca_lint_eku_other(c, leaf_eku_forbidden, N_LEAF_EKU_FORBIDDEN);
 }
 
 static int has_client_auth(const lint_ctx *c)
 {
     const lint_ext *e;
-    EXTENDED_KEY_USAGE *eku = decode_eku(c, &e);
-    int has = eku != NULL && eku_has(eku, NID_client_auth);
+    EXTENDED_KEY_USAGE *eku =
+        hsmca_lint_ext_get(c, NID_ext_key_usage, ASN1_ITEM_rptr(EXTENDED_KEY_USAGE), &e);
+    int has = eku != NULL && hsmca_lint_eku_has(eku, NID_client_auth);
 
     EXTENDED_KEY_USAGE_free(eku);
     return has;
@@ -1165,24 +1066,20 @@ hsmca_err hsmca_lint_check_leaf_eku_client_auth_soon(lint_ctx *c)
 /* cabf.leaf.basic_constraints.not_critical: BR 7.1.2.7.6 critical: Y */
 hsmca_err hsmca_lint_check_leaf_bc_not_critical(lint_ctx *c)
 {
-    const lint_ext *e = hsmca_lint_ext_find(c, NID_basic_constraints);
-
-    if (e != NULL && !e->critical)
-        return hsmca_lint_report(c, "basicConstraints is not critical");
-    return HSMCA_OK;
+    return hsmca_lint_ext_critical(c, NID_basic_constraints, "basicConstraints");
 }
 
 /* cabf.leaf.basic_constraints.ca: BR 7.1.2.7.8: cA MUST be FALSE,
  * pathLenConstraint MUST NOT be present. */
 hsmca_err hsmca_lint_check_leaf_bc_ca(lint_ctx *c)
 {
-    const lint_ext *e = hsmca_lint_ext_find(c, NID_basic_constraints);
-    BASIC_CONSTRAINTS *bc;
+    const lint_ext *e;
+    BASIC_CONSTRAINTS *bc =
+        hsmca_lint_ext_get(c, NID_basic_constraints, ASN1_ITEM_rptr(BASIC_CONSTRAINTS), &e);
     hsmca_err err = HSMCA_OK;
 
     if (e == NULL)
         return HSMCA_OK;
-    bc = hsmca_lint_ext_decode(e, ASN1_ITEM_rptr(BASIC_CONSTRAINTS));
     if (bc == NULL)
         return hsmca_lint_report(c, "basicConstraints is malformed");
     if (bc->ca)
@@ -1199,22 +1096,21 @@ out:
 /* cabf.leaf.ski.present: BR 7.1.2.7.6, 7.1.2.11.4 NOT RECOMMENDED */
 hsmca_err hsmca_lint_check_leaf_ski_present(lint_ctx *c)
 {
-    if (hsmca_lint_ext_find(c, NID_subject_key_identifier) != NULL)
-        return hsmca_lint_report(c, "a subscriber certificate has subjectKeyIdentifier");
-    return HSMCA_OK;
+    return hsmca_lint_ext_unwanted(
+        c, NID_subject_key_identifier, "a subscriber certificate", "subjectKeyIdentifier");
 }
 
 /* cabf.leaf.aia.missing: BR 7.1.2.7.6 (MUST); 7.1.2.7.7 "one or more
  * AccessDescriptions". Methods and URL schemes: cabf.common.aia_http. */
 hsmca_err hsmca_lint_check_leaf_aia_missing(lint_ctx *c)
 {
-    const lint_ext *e = hsmca_lint_ext_find(c, NID_info_access);
-    AUTHORITY_INFO_ACCESS *aia;
+    const lint_ext *e;
+    AUTHORITY_INFO_ACCESS *aia =
+        hsmca_lint_ext_get(c, NID_info_access, ASN1_ITEM_rptr(AUTHORITY_INFO_ACCESS), &e);
     hsmca_err err = HSMCA_OK;
 
     if (e == NULL)
         return hsmca_lint_report(c, "no authorityInfoAccess");
-    aia = hsmca_lint_ext_decode(e, ASN1_ITEM_rptr(AUTHORITY_INFO_ACCESS));
     if (aia == NULL)
         return HSMCA_OK; /* cabf.common.aia_http reports it */
     if (sk_ACCESS_DESCRIPTION_num(aia) == 0)
@@ -1241,7 +1137,7 @@ hsmca_err hsmca_lint_check_leaf_crldp_missing(lint_ctx *c)
     if (hsmca_lint_ext_find(c, NID_crl_distribution_points) != NULL || short_lived(c) ||
         has_ocsp_url(c))
         return HSMCA_OK;
-    if (!validity_period(c, &period))
+    if (!hsmca_lint_validity_period(c, &period))
         return HSMCA_OK; /* rfc5280.validity.* */
     return hsmca_lint_report(c, "no cRLDistributionPoints and no id-ad-ocsp URL, on a "
                                 "certificate valid %s (short-lived: at most %d days)",
@@ -1252,9 +1148,7 @@ hsmca_err hsmca_lint_check_leaf_crldp_missing(lint_ctx *c)
 /* cabf.leaf.cp.missing: BR 7.1.2.7.6 (MUST) */
 hsmca_err hsmca_lint_check_leaf_cp_missing(lint_ctx *c)
 {
-    if (hsmca_lint_ext_find(c, NID_certificate_policies) == NULL)
-        return hsmca_lint_report(c, "no certificatePolicies");
-    return HSMCA_OK;
+    return hsmca_lint_ext_required(c, NID_certificate_policies, "certificatePolicies");
 }
 
 /* cabf.leaf.cp.policy_ids: BR 7.1.2.7.9: at least one PolicyInformation,
@@ -1262,15 +1156,14 @@ hsmca_err hsmca_lint_check_leaf_cp_missing(lint_ctx *c)
  * other identifiers MAY appear. RFC 5280 §4.2.1.4: no policy OID twice. */
 hsmca_err hsmca_lint_check_leaf_cp_policy_ids(lint_ctx *c)
 {
-    const lint_ext *e = hsmca_lint_ext_find(c, NID_certificate_policies);
-    CERTIFICATEPOLICIES *cp;
+    const lint_ext *e;
+    CERTIFICATEPOLICIES *cp =
+        hsmca_lint_ext_get(c, NID_certificate_policies, ASN1_ITEM_rptr(CERTIFICATEPOLICIES), &e);
     hsmca_err err = HSMCA_OK;
     int n, reserved = 0;
-    char buf[80];
 
     if (e == NULL)
         return HSMCA_OK;
-    cp = hsmca_lint_ext_decode(e, ASN1_ITEM_rptr(CERTIFICATEPOLICIES));
     if (cp == NULL)
         return hsmca_lint_report(c, "certificatePolicies is malformed");
     n = sk_POLICYINFO_num(cp);
@@ -1282,13 +1175,7 @@ hsmca_err hsmca_lint_check_leaf_cp_policy_ids(lint_ctx *c)
         if (OBJ_obj2nid(pi->policyid) == NID_any_policy)
             HSMCA_GUARD(hsmca_lint_report(c, "certificatePolicies has anyPolicy"));
         reserved += hsmca_lint_reserved_policy(pi->policyid) != LINT_POLICY_NONE;
-        for (int j = 0; j < i; j++) {
-            if (OBJ_cmp(sk_POLICYINFO_value(cp, j)->policyid, pi->policyid) == 0) {
-                OBJ_obj2txt(buf, sizeof buf, pi->policyid, 1);
-                HSMCA_GUARD(hsmca_lint_report(c, "policy %s appears more than once", buf));
-                break;
-            }
-        }
+        HSMCA_GUARD(hsmca_lint_cp_repeated(c, cp, i));
     }
     if (n > 0 && reserved == 0)
         HSMCA_GUARD(hsmca_lint_report(c, "no reserved policy identifier (2.23.140.1.2.1 for "
@@ -1306,9 +1193,8 @@ out:
 /* cabf.leaf.name_constraints.present: BR 7.1.2.7.6 (MUST NOT) */
 hsmca_err hsmca_lint_check_leaf_nc_present(lint_ctx *c)
 {
-    if (hsmca_lint_ext_find(c, NID_name_constraints) != NULL)
-        return hsmca_lint_report(c, "a subscriber certificate has nameConstraints");
-    return HSMCA_OK;
+    return hsmca_lint_ext_unwanted(
+        c, NID_name_constraints, "a subscriber certificate", "nameConstraints");
 }
 
 /* cabf.leaf.no_rev_avail.conditions: RFC 9608: noRevAvail is non-critical

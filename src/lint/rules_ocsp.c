@@ -14,15 +14,15 @@
  * value MUST NOT. */
 hsmca_err hsmca_lint_check_ocsp_eku(lint_ctx *c)
 {
-    const lint_ext *e = hsmca_lint_ext_find(c, NID_ext_key_usage);
-    EXTENDED_KEY_USAGE *eku;
+    const lint_ext *e;
+    EXTENDED_KEY_USAGE *eku =
+        hsmca_lint_ext_get(c, NID_ext_key_usage, ASN1_ITEM_rptr(EXTENDED_KEY_USAGE), &e);
     hsmca_err err = HSMCA_OK;
     int found = 0;
     char buf[80];
 
     if (e == NULL)
         return hsmca_lint_report(c, "no extKeyUsage");
-    eku = hsmca_lint_ext_decode(e, ASN1_ITEM_rptr(EXTENDED_KEY_USAGE));
     if (eku == NULL)
         return hsmca_lint_report(c, "extKeyUsage is malformed");
     for (int i = 0; i < sk_ASN1_OBJECT_num(eku); i++) {
@@ -104,9 +104,7 @@ hsmca_err hsmca_lint_check_ocsp_bc(lint_ctx *c)
 /* cabf.ocsp_responder.ski_missing: BR 7.1.2.8.2 SHOULD */
 hsmca_err hsmca_lint_check_ocsp_ski(lint_ctx *c)
 {
-    if (hsmca_lint_ext_find(c, NID_subject_key_identifier) == NULL)
-        return hsmca_lint_report(c, "no subjectKeyIdentifier");
-    return HSMCA_OK;
+    return hsmca_lint_ext_required(c, NID_subject_key_identifier, "subjectKeyIdentifier");
 }
 
 /* cabf.ocsp_responder.forbidden_extension: BR 7.1.2.8.2 MUST NOT */
@@ -126,15 +124,12 @@ out:
 /* cabf.ocsp_responder.aia_present: BR 7.1.2.8.3 NOT RECOMMENDED */
 hsmca_err hsmca_lint_check_ocsp_aia(lint_ctx *c)
 {
-    if (hsmca_lint_ext_find(c, NID_info_access) != NULL)
-        return hsmca_lint_report(c, "a responder has authorityInfoAccess");
-    return HSMCA_OK;
+    return hsmca_lint_ext_unwanted(c, NID_info_access, "a responder", "authorityInfoAccess");
 }
 
 /* cabf.ocsp_responder.cp_present: BR 7.1.2.8.2 SHOULD NOT */
 hsmca_err hsmca_lint_check_ocsp_cp(lint_ctx *c)
 {
-    if (hsmca_lint_ext_find(c, NID_certificate_policies) != NULL)
-        return hsmca_lint_report(c, "a responder has certificatePolicies");
-    return HSMCA_OK;
+    return hsmca_lint_ext_unwanted(
+        c, NID_certificate_policies, "a responder", "certificatePolicies");
 }
