@@ -6,7 +6,12 @@
 #include <string.h>
 
 #include "cli.h"
+#include "hsmca/file.h"
 #include "hsmca/secret.h"
+#include "hsmca/x509.h"
+
+#include <openssl/crypto.h>
+#include <strings.h>
 
 int cli_fail(void)
 {
@@ -91,6 +96,43 @@ int cli_dispatch(const cli_globals *g, const char *prefix, const cli_command *cm
         if (strcmp(c->name, argv[0]) == 0)
             return c->fn(g, argc, argv);
     return cli_usage_error(prefix, "'%s' is not a command of '%s'", argv[0], prefix);
+}
+
+hsmca_err cli_parse_serial(const char *hex, uint8_t *out, size_t *out_len)
+{
+    size_t n;
+
+    if (strncasecmp(hex, "0x", 2) == 0)
+        hex += 2;
+    n = strlen(hex);
+    if (n == 0 || n % 2 != 0 || n / 2 > HSMCA_STORE_SERIAL_MAX)
+        return hsmca_err_setf(HSMCA_E_USAGE, "--serial '%s' is not an even number of hex digits "
+                              "(1 to %d bytes)", hex, HSMCA_STORE_SERIAL_MAX);
+    for (size_t i = 0; i < n; i += 2) {
+        unsigned v;
+        if (!isxdigit((unsigned char)hex[i]) || !isxdigit((unsigned char)hex[i + 1]) ||
+            sscanf(hex + i, "%2x", &v) != 1)
+            return hsmca_err_setf(HSMCA_E_USAGE, "--serial '%s' is not hex", hex);
+        out[i / 2] = (uint8_t)v;
+    }
+    *out_len = n / 2;
+    return HSMCA_OK;
+}
+
+hsmca_err cli_write_cert(X509 *cert, const char *out)
+{
+    hsmca_err err = HSMCA_OK;
+    char *pem = NULL;
+    size_t len = 0;
+
+    HSMCA_GUARD(hsmca_x509_to_pem(cert, &pem, &len));
+    if (out == NULL || strcmp(out, "-") == 0)
+        HSMCA_ENSURE(fwrite(pem, 1, len, stdout) == len, HSMCA_E_IO, "cannot write to stdout");
+    else
+        HSMCA_GUARD(hsmca_file_write_new(out, pem, len, 0644));
+out:
+    OPENSSL_free(pem);
+    return err;
 }
 
 const char *cli_hex(const uint8_t *p, size_t n, char *buf, size_t len)

@@ -7,6 +7,9 @@
 
 #include "hsmca/err.h"
 #include "hsmca/hsm.h"
+#include "hsmca/store.h"
+
+#include <openssl/x509.h>
 
 /* Exit codes (issue #2): 0 ok, 1 failure, 2 usage. */
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
@@ -124,6 +127,14 @@ hsmca_err cli_open_token(const cli_globals *g, cli_token_opts *o, int login, hsm
 hsmca_err cli_open_key(const cli_globals *g, cli_token_opts *o, hsmca_hsm **out_hsm,
                        hsmca_token **out_tok, hsmca_key **out_key);
 
+/* A serial given in hex (optional 0x), 1..HSMCA_STORE_SERIAL_MAX bytes.
+ * HSMCA_E_USAGE naming the option on bad input. */
+hsmca_err cli_parse_serial(const char *hex, uint8_t *out, size_t *out_len);
+
+/* A certificate as PEM into a new file (never overwritten), or to stdout
+ * when out is NULL or "-". */
+hsmca_err cli_write_cert(X509 *cert, const char *out);
+
 /* Hex of bytes into buf (2*n+1). */
 const char *cli_hex(const uint8_t *p, size_t n, char *buf, size_t len);
 
@@ -133,5 +144,6 @@ int cli_cmd_issuer(const cli_globals *g, int argc, char **argv);
 int cli_cmd_issue(const cli_globals *g, int argc, char **argv);
 int cli_cmd_ctlog(const cli_globals *g, int argc, char **argv);
 int cli_cmd_verify(const cli_globals *g, int argc, char **argv);
+int cli_cmd_cert(const cli_globals *g, int argc, char **argv);
 
 #endif

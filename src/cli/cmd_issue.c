@@ -142,23 +142,6 @@ out:
     return err;
 }
 
-/* Write a certificate as PEM to a new file, or to stdout. */
-static hsmca_err write_cert(X509 *cert, const char *out)
-{
-    hsmca_err err = HSMCA_OK;
-    char *pem = NULL;
-    size_t len = 0;
-
-    HSMCA_GUARD(hsmca_x509_to_pem(cert, &pem, &len));
-    if (out == NULL || strcmp(out, "-") == 0)
-        HSMCA_ENSURE(fwrite(pem, 1, len, stdout) == len, HSMCA_E_IO, "cannot write to stdout");
-    else
-        HSMCA_GUARD(hsmca_file_write_new(out, pem, len, 0644));
-out:
-    OPENSSL_free(pem);
-    return err;
-}
-
 static void print_serial(const char *out, const uint8_t *serial, size_t n)
 {
     FILE *f = out == NULL || strcmp(out, "-") == 0 ? stderr : stdout;
@@ -206,7 +189,7 @@ static hsmca_err do_precert(const cli_globals *g, struct issue_args *a)
     req = (hsmca_ca_request){key, a->dns, a->n_dns, a->ips, a->n_ips, a->profile,
                              cli_profiles_dir(a->profiles), a->n_skip ? a->skip : NULL};
     HSMCA_GUARD(hsmca_ca_issue_precert(ca, &req, &cert, serial, &serial_len));
-    HSMCA_GUARD(write_cert(cert, a->out));
+    HSMCA_GUARD(cli_write_cert(cert, a->out));
     print_serial(a->out, serial, serial_len);
 out:
     X509_free(cert);
@@ -274,28 +257,6 @@ out:
     return err;
 }
 
-static hsmca_err parse_serial(const char *hex, uint8_t *out, size_t *out_len)
-{
-    size_t n = strlen(hex);
-
-    if (n >= 2 && hex[0] == '0' && (hex[1] == 'x' || hex[1] == 'X')) {
-        hex += 2;
-        n -= 2;
-    }
-    if (n == 0 || n % 2 != 0 || n / 2 > HSMCA_STORE_SERIAL_MAX)
-        return hsmca_err_setf(HSMCA_E_USAGE, "--serial '%s' is not an even number of hex digits "
-                              "(1 to %d bytes)", hex, HSMCA_STORE_SERIAL_MAX);
-    for (size_t i = 0; i < n; i += 2) {
-        unsigned v;
-        if (!isxdigit((unsigned char)hex[i]) || !isxdigit((unsigned char)hex[i + 1]) ||
-            sscanf(hex + i, "%2x", &v) != 1)
-            return hsmca_err_setf(HSMCA_E_USAGE, "--serial '%s' is not hex", hex);
-        out[i / 2] = (uint8_t)v;
-    }
-    *out_len = n / 2;
-    return HSMCA_OK;
-}
-
 static hsmca_err do_final(const cli_globals *g, struct issue_args *a)
 {
     hsmca_err err = HSMCA_OK;
@@ -315,7 +276,7 @@ static hsmca_err do_final(const cli_globals *g, struct issue_args *a)
     if (a->out != NULL && strcmp(a->out, "-") != 0)
         HSMCA_GUARD(hsmca_file_check_new(a->out));
     if (a->serial != NULL)
-        HSMCA_GUARD(parse_serial(a->serial, serial, &serial_len));
+        HSMCA_GUARD(cli_parse_serial(a->serial, serial, &serial_len));
     for (; n_scts < a->n_scts; n_scts++)
         HSMCA_GUARD(read_sct(a->scts[n_scts], &scts[n_scts]));
     HSMCA_GUARD(load_logs(g, a, &logs, &n_logs));
@@ -327,7 +288,7 @@ static hsmca_err do_final(const cli_globals *g, struct issue_args *a)
     }
     HSMCA_GUARD(hsmca_ca_issue_final(ca, serial, serial_len, scts, n_scts, logs, n_logs,
                                      a->n_skip ? a->skip : NULL, &final));
-    HSMCA_GUARD(write_cert(final, a->out));
+    HSMCA_GUARD(cli_write_cert(final, a->out));
     print_serial(a->out, serial, serial_len);
 out:
     for (size_t i = 0; i < n_scts; i++)

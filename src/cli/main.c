@@ -22,6 +22,7 @@ static const char main_help[] =
     "  issue        precertificates and final certificates (precert, final)\n"
     "  ctlog        test CT log keys and SCTs (keygen, sct)\n"
     "  verify       check a precertificate/final pair, its chain and SCTs\n"
+    "  cert         a serial's state in the store; export a stored certificate\n"
     "\n"
     "Global options:\n"
     "  --module PATH   PKCS#11 module (default: $HSMCA_PKCS11_MODULE, else\n"
@@ -54,6 +55,7 @@ int main(int argc, char **argv)
         {"issue", cli_cmd_issue, "precertificates and final certificates"},
         {"ctlog", cli_cmd_ctlog, "test CT log keys and SCTs"},
         {"verify", cli_cmd_verify, "check a precertificate/final pair"},
+        {"cert", cli_cmd_cert, "what the store holds for a serial"},
         {NULL, NULL, NULL}};
     cli_globals g = {NULL, NULL};
     int c, level;
