@@ -3,6 +3,8 @@
 #define _XOPEN_SOURCE 700
 #include "support.h"
 
+#include "hsmca/profile.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -122,4 +124,25 @@ char *hsmca_test_capture_end(hsmca_test_capture *c)
     close(c->tmp_fd);
     c->tmp_fd = c->saved_fd = -1;
     return text;
+}
+
+const char *hsmca_test_source_dir(void)
+{
+    const char *d = getenv("HSMCA_SOURCE_DIR");
+
+    return d != NULL && d[0] != '\0' ? d : NULL;
+}
+
+struct hsmca_profile *hsmca_test_profile(const char *name)
+{
+    char dir[4096];
+    const char *src = hsmca_test_source_dir();
+    hsmca_profile *p = NULL;
+
+    if (src == NULL) {
+        hsmca_err_setf(HSMCA_E_USAGE, "HSMCA_SOURCE_DIR is not set (run the tests through ctest)");
+        return NULL;
+    }
+    snprintf(dir, sizeof dir, "%s/profiles", src);
+    return hsmca_profile_load_named(name, dir, &p) == HSMCA_OK ? p : NULL;
 }

@@ -34,4 +34,12 @@ typedef struct hsmca_test_capture {
 int hsmca_test_capture_stderr(hsmca_test_capture *c);
 char *hsmca_test_capture_end(hsmca_test_capture *c);
 
+/* $HSMCA_SOURCE_DIR (CTest sets it), or NULL when it is unset or empty. */
+const char *hsmca_test_source_dir(void);
+
+/* A shipped profile (profiles/NAME.yaml of the source tree), or NULL with
+ * the hsmca error set. Free with hsmca_profile_free. */
+struct hsmca_profile;
+struct hsmca_profile *hsmca_test_profile(const char *name);
+
 #endif

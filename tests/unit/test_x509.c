@@ -58,20 +58,18 @@ static keys K;
 
 static const char *source_dir(void)
 {
-    const char *d = getenv("HSMCA_SOURCE_DIR");
+    const char *d = hsmca_test_source_dir();
 
-    if (d == NULL || d[0] == '\0')
+    if (d == NULL)
         fail_msg("HSMCA_SOURCE_DIR is not set (run the tests through ctest)");
     return d;
 }
 
 static hsmca_profile *load(const char *name)
 {
-    char dir[4096];
-    hsmca_profile *p = NULL;
+    hsmca_profile *p = hsmca_test_profile(name);
 
-    snprintf(dir, sizeof dir, "%s/profiles", source_dir());
-    if (hsmca_profile_load_named(name, dir, &p) != HSMCA_OK)
+    if (p == NULL)
         fail_msg("loading profile %s: %s", name, hsmca_err_message());
     return p;
 }
