@@ -75,6 +75,20 @@ const hsmca_store_issuer *hsmca_ca_get0_issuer(const hsmca_ca *ca);
 hsmca_key *hsmca_ca_get0_key(const hsmca_ca *ca);
 hsmca_token *hsmca_ca_get0_token(const hsmca_ca *ca);
 
+/* Who signs this issuer's OCSP responses: its delegated responder (key
+ * found in the issuer's token by the registered label, checked against the
+ * registered certificate; *delegated = 1) or the issuing key itself.
+ * Borrowed, valid until hsmca_ca_free. */
+hsmca_err hsmca_ca_ocsp_signer(hsmca_ca *ca, EVP_PKEY **key, X509 **cert, int *delegated);
+
+/* Revoke a serial of an issuer (no token needed: revocation is a store
+ * change; OCSP and CRLs signed afterwards show it). reason: a BR 7.2.2 name
+ * (hsmca_crl_reason_parse; NULL = unspecified, certificateHold refused).
+ * Errors as hsmca_store_revoke. */
+hsmca_err hsmca_ca_revoke(hsmca_store *st, const char *issuer_name, const uint8_t *serial,
+                          size_t serial_len, const char *reason, hsmca_time revoked_at,
+                          hsmca_time now);
+
 typedef struct hsmca_ca_request {
     EVP_PKEY *subject_key;      /* from a CSR (signature checked) or a public key */
     const char *const *dns_names;

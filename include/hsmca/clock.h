@@ -32,6 +32,10 @@ typedef int64_t hsmca_time;
  * RFC 5280 §4.1.2.5); leap seconds (":60") are refused. */
 hsmca_err hsmca_clock_parse(const char *text, hsmca_time *out);
 
+/* A duration: digits with a unit s, m, h or d ("90m", "4d"); bare digits
+ * are seconds. Positive, at most 100 years. */
+hsmca_err hsmca_clock_parse_duration(const char *text, hsmca_time *out);
+
 /* Format as "YYYY-MM-DDTHH:MM:SSZ" into buf (at least 21 bytes). */
 const char *hsmca_clock_format(hsmca_time t, char *buf, size_t len);
 

@@ -8,8 +8,8 @@
  * reasonCode only for the reasons BR 7.2.2 allows; "unspecified" is encoded
  * by omitting it, and CA-certificate entries must have one.
  *
- * The store-backed CRL service (issue #5) builds on this; today the ceremony's
- * `crl` step uses it for the root's CRL.
+ * The ceremony's `crl` step uses it for the root's CRL; hsmca_crl_issue
+ * builds an issuing CA's CRL from the store (issue #5).
  */
 #ifndef HSMCA_CRL_H
 #define HSMCA_CRL_H
@@ -22,6 +22,7 @@
 
 #include "hsmca/clock.h"
 #include "hsmca/err.h"
+#include "hsmca/store.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -64,6 +65,23 @@ hsmca_err hsmca_crl_build(const hsmca_crl_request *req, X509_CRL **out);
 hsmca_err hsmca_crl_sign(X509_CRL *crl, EVP_PKEY *key, EVP_PKEY *verify_key);
 
 hsmca_err hsmca_crl_to_der(X509_CRL *crl, uint8_t **out, size_t *out_len);
+
+/* BR 4.9.7 / CONFORMANCE.md §13: nextUpdate - thisUpdate of a subscriber
+ * CRL at most 10 days. The default is 7 days. */
+#define HSMCA_CRL_VALIDITY_MAX (10 * 86400)
+#define HSMCA_CRL_VALIDITY_DEFAULT (7 * 86400)
+
+/* The full CRL of a store issuer, now: take the next CRL number (store),
+ * list every revoked serial of the issuer, precert-only ones included
+ * (MRSP 5.4), sign with key (the issuer's token key; verified against
+ * issuer_cert), and record the signed CRL in the store, which serve then
+ * publishes. validity 0: the default; HSMCA_E_USAGE above the BR maximum.
+ * nextUpdate is not set past the issuer certificate's notAfter (MRSP 6).
+ * *der (OPENSSL_free) and *number receive the CRL. A failure after the
+ * number was taken leaves a gap in the numbers, never a repeat. */
+hsmca_err hsmca_crl_issue(hsmca_store *st, const hsmca_store_issuer *issuer, X509 *issuer_cert,
+                          EVP_PKEY *key, hsmca_time now, hsmca_time validity, uint8_t **der,
+                          size_t *der_len, uint64_t *number);
 hsmca_err hsmca_crl_to_pem(X509_CRL *crl, char **out, size_t *out_len);
 
 #ifdef __cplusplus

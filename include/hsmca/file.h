@@ -27,6 +27,13 @@ hsmca_err hsmca_file_write_new(const char *path, const void *data, size_t len, m
  * does not: lets a command refuse before it touches a token. */
 hsmca_err hsmca_file_check_new(const char *path);
 
+/* Write path whole, replacing it atomically if it exists (rename(2) of a
+ * fsynced temporary file): a reader sees the old or the new content, never
+ * a part. For outputs that are refreshed, like pre-signed OCSP responses;
+ * everything else uses hsmca_file_write_new. Refuses to replace anything
+ * but a regular file. */
+hsmca_err hsmca_file_write_replace(const char *path, const void *data, size_t len, mode_t mode);
+
 /* Read a whole file of at most `max` bytes. *out is NUL-terminated (not
  * counted in *out_len) and freed with free(). */
 hsmca_err hsmca_file_read(const char *path, size_t max, uint8_t **out, size_t *out_len);

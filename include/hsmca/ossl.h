@@ -4,8 +4,10 @@
 
 #include <stddef.h>
 
+#include <openssl/asn1.h>
 #include <openssl/bio.h>
 
+#include "hsmca/clock.h"
 #include "hsmca/err.h"
 
 #ifdef __cplusplus
@@ -16,6 +18,10 @@ extern "C" {
  * with OPENSSL_free; the NUL is not counted in *out_len). `what` names the
  * content in the error ("the CRL as PEM"). */
 hsmca_err hsmca_bio_to_buf(BIO *mem, const char *what, char **out, size_t *out_len);
+
+/* An ASN1_TIME (UTCTime or GeneralizedTime) as seconds since the epoch;
+ * HSMCA_E_INPUT naming `what` if OpenSSL cannot read it. */
+hsmca_err hsmca_ossl_time(const ASN1_TIME *t, const char *what, hsmca_time *out);
 
 #ifdef __cplusplus
 }

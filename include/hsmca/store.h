@@ -79,7 +79,33 @@ typedef struct hsmca_store_issuer {
     size_t ocsp_cert_len;
     char *ocsp_key_label;       /* its key, in the same token */
     hsmca_time created_at;
+    /* What OCSP answers for precert-only and for unassigned serials (issue
+     * #5; hsmca_store_issuer_set_policy). Ignored by hsmca_store_issuer_add,
+     * which always starts at the correct answers. */
+    int ocsp_precert_policy;    /* hsmca_store_answer: GOOD by default */
+    int ocsp_unassigned_policy; /* UNKNOWN by default */
 } hsmca_store_issuer;
+
+/* An OCSP answer an issuer's policy can pick (docs/revocation.md):
+ * MRSP 5.4 and BR 4.9.9 make GOOD the only correct answer for a
+ * precert-only serial and forbid GOOD for an unassigned one (UNKNOWN is
+ * ours); the other values exist to test clients against wrong responders. */
+typedef enum hsmca_store_answer {
+    HSMCA_ANSWER_GOOD = 1,
+    HSMCA_ANSWER_UNKNOWN,
+    HSMCA_ANSWER_REVOKED,
+    HSMCA_ANSWER_UNAUTHORIZED
+} hsmca_store_answer;
+
+/* "good", "unknown", "revoked", "unauthorized"; NULL for other values. */
+const char *hsmca_store_answer_name(int answer);
+/* The reverse; HSMCA_E_INPUT naming the allowed values. */
+hsmca_err hsmca_store_answer_parse(const char *name, int *out);
+
+/* Set an issuer's OCSP policy (either may be 0: unchanged). Logged as an
+ * "ocsp-policy" event. */
+hsmca_err hsmca_store_issuer_set_policy(hsmca_store *st, int64_t issuer_id, int precert_only,
+                                        int unassigned, hsmca_time now);
 
 /* Add an issuer. HSMCA_E_EXISTS if the name or the certificate is already
  * registered; HSMCA_E_INPUT for a bad name, no certificate, no key (label or
@@ -227,6 +253,68 @@ hsmca_err hsmca_store_certs_get(hsmca_store *st, int64_t issuer_id,
 /* Counts by state, for `hsmca issuer list` and tests. */
 hsmca_err hsmca_store_count(hsmca_store *st, int64_t issuer_id, hsmca_serial_state state,
                             size_t *out);
+
+/* ---- revocation (issue #5) ---- */
+
+/* Revoke an assigned serial (state PRECERT or FINAL: a precert-only serial
+ * is revocable, MRSP 5.4) at revoked_at with an RFC 5280 §5.3.1 reason code
+ * (-1: none, i.e. unspecified; which codes are acceptable is the caller's
+ * policy, the schema refuses only codes RFC 5280 does not define).
+ * HSMCA_E_NOT_FOUND for a serial the issuer never used, HSMCA_E_STATE for a
+ * serial only reserved (nothing was issued under it), HSMCA_E_EXISTS if it
+ * is already revoked (revocations are final: no change, no second entry),
+ * HSMCA_E_INPUT for a revocation time after now. Logged as a "revoke"
+ * event in the same transaction. */
+hsmca_err hsmca_store_revoke(hsmca_store *st, int64_t issuer_id, const uint8_t *serial,
+                             size_t serial_len, hsmca_time revoked_at, int reason,
+                             hsmca_time now);
+
+/* What OCSP and CRLs need of a serial: no certificate bytes. */
+typedef struct hsmca_store_status {
+    hsmca_store_serial serial;
+    hsmca_serial_state state;  /* 0: the issuer never used this serial */
+    hsmca_time not_after;      /* 0 in state RESERVED */
+    hsmca_time changed_at;     /* the last change: precert, final or revocation */
+    int revoked;
+    hsmca_time revoked_at;
+    int reason;                /* RFC 5280 code, -1 = none */
+} hsmca_store_status;
+
+/* The status of n serials in one snapshot. out[i].serial is copied from
+ * serials[i]; out[i].state is 0 for a serial never used. Malformed serials
+ * (hsmca_store_check_serial) are reported as never used, not refused: an
+ * OCSP request may name anything. */
+hsmca_err hsmca_store_statuses_get(hsmca_store *st, int64_t issuer_id,
+                                   const hsmca_store_serial *serials, size_t n,
+                                   hsmca_store_status *out);
+
+/* Every serial of an issuer that a revocation answer must cover, in serial
+ * order: assigned ones (PRECERT, FINAL) if `assigned`, else only the
+ * revoked ones (what a CRL lists). *out malloc'd (free()), *out_n
+ * entries. */
+hsmca_err hsmca_store_statuses_list(hsmca_store *st, int64_t issuer_id, int assigned,
+                                    hsmca_store_status **out, size_t *out_n);
+
+/* ---- CRLs (issue #5) ---- */
+
+/* Take the next CRL number of an issuer and scope ("" = the full CRL):
+ * one more than the last one taken, 1 for the first (RFC 5280 §5.2.3,
+ * strictly increasing; the schema refuses a decrease). The number is used
+ * up even if the CRL is never signed: numbers may skip, never repeat. */
+hsmca_err hsmca_store_crl_number_next(hsmca_store *st, int64_t issuer_id, const char *scope,
+                                      hsmca_time now, uint64_t *out);
+
+/* Keep a signed CRL (the one serve publishes: the highest number). */
+hsmca_err hsmca_store_crl_record(hsmca_store *st, int64_t issuer_id, const char *scope,
+                                 uint64_t number, hsmca_time this_update,
+                                 hsmca_time next_update, const uint8_t *der, size_t der_len,
+                                 hsmca_time now);
+
+/* The newest recorded CRL of an issuer and scope: HSMCA_E_NOT_FOUND if none.
+ * *der malloc'd. Any of the outputs but der may be NULL. */
+hsmca_err hsmca_store_crl_latest(hsmca_store *st, int64_t issuer_id, const char *scope,
+                                 uint64_t *number, hsmca_time *this_update,
+                                 hsmca_time *next_update, uint8_t **der, size_t *der_len);
 
 /* ---- event log ---- */
 

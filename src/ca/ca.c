@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 
 #include "hsmca/ca.h"
+#include "hsmca/crl.h"
 #include "hsmca/log.h"
 #include "hsmca/profile.h"
 #include "hsmca/x509.h"
@@ -19,6 +20,9 @@ struct hsmca_ca {
     X509 *cert;
     hsmca_token *tok;
     hsmca_key *key;
+    /* The delegated OCSP responder (issue #5), loaded on first use. */
+    hsmca_key *ocsp_key;
+    X509 *ocsp_cert;
 };
 
 /* Crash tests (issue #4): HSMCA_FAULT=<point> ends the process abruptly at
@@ -90,6 +94,8 @@ void hsmca_ca_free(hsmca_ca *ca)
 {
     if (ca == NULL)
         return;
+    hsmca_hsm_key_free(ca->ocsp_key);
+    X509_free(ca->ocsp_cert);
     hsmca_hsm_key_free(ca->key);
     hsmca_hsm_token_free(ca->tok);
     X509_free(ca->cert);
@@ -115,6 +121,62 @@ hsmca_key *hsmca_ca_get0_key(const hsmca_ca *ca)
 hsmca_token *hsmca_ca_get0_token(const hsmca_ca *ca)
 {
     return ca->tok;
+}
+
+hsmca_err hsmca_ca_ocsp_signer(hsmca_ca *ca, EVP_PKEY **key, X509 **cert, int *delegated)
+{
+    hsmca_err err = HSMCA_OK;
+    hsmca_key_sel ks;
+    hsmca_key *k = NULL;
+    X509 *c = NULL;
+
+    if (ca->issuer->ocsp_cert_der == NULL) {
+        *key = hsmca_hsm_key_get0_signer(ca->key);
+        *cert = ca->cert;
+        *delegated = 0;
+        goto out;
+    }
+    if (ca->ocsp_key == NULL) {
+        HSMCA_GUARD(hsmca_x509_from_bytes(ca->issuer->ocsp_cert_der, ca->issuer->ocsp_cert_len,
+                                          &c));
+        ks = (hsmca_key_sel){ca->issuer->ocsp_key_label, NULL, 0};
+        HSMCA_GUARD(hsmca_hsm_key_find(ca->tok, &ks, &k));
+        /* As for the issuing key: a swapped token is caught here. */
+        HSMCA_ENSURE(EVP_PKEY_eq(X509_get0_pubkey(c), hsmca_hsm_key_get0_public(k)) == 1,
+                     HSMCA_E_VERIFY, "issuer '%s': key '%s' in token '%s' is not the key of its "
+                     "delegated OCSP responder certificate", ca->issuer->name,
+                     ca->issuer->ocsp_key_label, hsmca_hsm_token_info(ca->tok)->label);
+        ca->ocsp_key = k;
+        ca->ocsp_cert = c;
+        k = NULL;
+        c = NULL;
+    }
+    *key = hsmca_hsm_key_get0_signer(ca->ocsp_key);
+    *cert = ca->ocsp_cert;
+    *delegated = 1;
+out:
+    hsmca_hsm_key_free(k);
+    X509_free(c);
+    return err;
+}
+
+hsmca_err hsmca_ca_revoke(hsmca_store *st, const char *issuer_name, const uint8_t *serial,
+                          size_t serial_len, const char *reason, hsmca_time revoked_at,
+                          hsmca_time now)
+{
+    hsmca_err err = HSMCA_OK;
+    hsmca_store_issuer *is = NULL;
+    int code = HSMCA_CRL_REASON_NONE;
+
+    /* BR 7.2.2: only the reasons a CRL entry may carry; certificateHold is
+     * refused with its own message. */
+    if (reason != NULL)
+        HSMCA_GUARD(hsmca_crl_reason_parse(reason, &code));
+    HSMCA_GUARD(hsmca_store_issuer_get(st, issuer_name, &is));
+    HSMCA_GUARD(hsmca_store_revoke(st, is->id, serial, serial_len, revoked_at, code, now));
+out:
+    hsmca_store_issuer_free(is);
+    return err;
 }
 
 static hsmca_err load_profile(const hsmca_ca *ca, const hsmca_ca_request *req, hsmca_profile **out)

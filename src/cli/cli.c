@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "hsmca/file.h"
@@ -300,5 +301,45 @@ hsmca_err cli_open_key(const cli_globals *g, cli_token_opts *o, hsmca_hsm **out_
 out:
     hsmca_hsm_token_free(tok);
     hsmca_hsm_free(hsm);
+    return err;
+}
+
+hsmca_err cli_open_ca(const cli_globals *g, const char *issuer, const char *pin_file,
+                      hsmca_store **st, hsmca_hsm **hsm, hsmca_ca **ca)
+{
+    hsmca_err err = HSMCA_OK;
+    const char *state;
+    hsmca_store_issuer *is = NULL;
+    hsmca_secret *pin = NULL;
+
+    HSMCA_ENSURE(issuer != NULL, HSMCA_E_USAGE, "--issuer NAME is required");
+    HSMCA_GUARD(cli_state_dir(g, &state));
+    HSMCA_GUARD(hsmca_store_open(state, st));
+    HSMCA_GUARD(hsmca_store_issuer_get(*st, issuer, &is));
+    HSMCA_GUARD(hsmca_hsm_open(g->module != NULL ? g->module : is->module, hsm));
+    if (pin_file != NULL) {
+        hsmca_pin_source src = {pin_file, NULL, 0, "user PIN"};
+        HSMCA_GUARD(hsmca_secret_read_pin(&src, &pin));
+    }
+    HSMCA_GUARD(hsmca_ca_open(*st, *hsm, issuer, pin, ca));
+out:
+    hsmca_secret_free(pin);
+    hsmca_store_issuer_free(is);
+    return err;
+}
+
+hsmca_err cli_write_blob(const void *data, size_t len, const char *out, int binary)
+{
+    hsmca_err err = HSMCA_OK;
+
+    if (out == NULL || strcmp(out, "-") == 0) {
+        HSMCA_ENSURE(!binary || !isatty(STDOUT_FILENO), HSMCA_E_USAGE,
+                     "not writing binary DER to a terminal: use --out FILE (or --pem)");
+        HSMCA_ENSURE(fwrite(data, 1, len, stdout) == len && fflush(stdout) == 0, HSMCA_E_IO,
+                     "cannot write to stdout");
+    } else {
+        HSMCA_GUARD(hsmca_file_write_new(out, data, len, 0644));
+    }
+out:
     return err;
 }

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "hsmca/ca.h"
 #include "hsmca/err.h"
 #include "hsmca/hsm.h"
 #include "hsmca/store.h"
@@ -135,6 +136,16 @@ hsmca_err cli_parse_serial(const char *hex, uint8_t *out, size_t *out_len);
  * when out is NULL or "-". */
 hsmca_err cli_write_cert(X509 *cert, const char *out);
 
+/* Store, HSM (the issuer's module, or --module) and the issuer's CA,
+ * logged in with the issuer's PIN source or pin_file. On failure the
+ * caller still frees what was opened (*st, *hsm may be set). */
+hsmca_err cli_open_ca(const cli_globals *g, const char *issuer, const char *pin_file,
+                      hsmca_store **st, hsmca_hsm **hsm, hsmca_ca **ca);
+
+/* Bytes into a new file (never overwritten), or to stdout when out is NULL
+ * or "-" (refused for binary data when stdout is a terminal). */
+hsmca_err cli_write_blob(const void *data, size_t len, const char *out, int binary);
+
 /* Hex of bytes into buf (2*n+1). */
 const char *cli_hex(const uint8_t *p, size_t n, char *buf, size_t len);
 
@@ -145,5 +156,8 @@ int cli_cmd_issue(const cli_globals *g, int argc, char **argv);
 int cli_cmd_ctlog(const cli_globals *g, int argc, char **argv);
 int cli_cmd_verify(const cli_globals *g, int argc, char **argv);
 int cli_cmd_cert(const cli_globals *g, int argc, char **argv);
+int cli_cmd_revoke(const cli_globals *g, int argc, char **argv);
+int cli_cmd_ocsp(const cli_globals *g, int argc, char **argv);
+int cli_cmd_crl(const cli_globals *g, int argc, char **argv);
 
 #endif

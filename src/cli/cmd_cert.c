@@ -5,6 +5,7 @@
 #include <openssl/crypto.h>
 
 #include "cli.h"
+#include "hsmca/crl.h"
 #include "hsmca/file.h"
 #include "hsmca/store.h"
 #include "hsmca/x509.h"
@@ -120,6 +121,12 @@ static int run_cert(const cli_globals *g, int argc, char **argv, int export)
         }
         if (c->state == HSMCA_SERIAL_FINAL)
             printf("scts: %zu\n", c->n_scts);
+        if (c->revoked)
+            printf("revoked: %s\nreason: %s\n",
+                   hsmca_clock_format(c->revoked_at, when, sizeof(when)),
+                   hsmca_crl_reason_name(c->reason));
+        else
+            printf("revoked: no\n");
         goto out;
     }
     {

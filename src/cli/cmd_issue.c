@@ -117,31 +117,6 @@ static int take_issue(void *vctx, int opt, const char *arg)
     }
 }
 
-/* Store, HSM (the issuer's module) and the issuer, logged in. */
-static hsmca_err open_ca(const cli_globals *g, const struct issue_args *a, hsmca_store **st,
-                         hsmca_hsm **hsm, hsmca_ca **ca)
-{
-    hsmca_err err = HSMCA_OK;
-    const char *state;
-    hsmca_store_issuer *is = NULL;
-    hsmca_secret *pin = NULL;
-
-    HSMCA_ENSURE(a->issuer != NULL, HSMCA_E_USAGE, "--issuer NAME is required");
-    HSMCA_GUARD(cli_state_dir(g, &state));
-    HSMCA_GUARD(hsmca_store_open(state, st));
-    HSMCA_GUARD(hsmca_store_issuer_get(*st, a->issuer, &is));
-    HSMCA_GUARD(hsmca_hsm_open(g->module != NULL ? g->module : is->module, hsm));
-    if (a->pin_file != NULL) {
-        hsmca_pin_source src = {a->pin_file, NULL, 0, "user PIN"};
-        HSMCA_GUARD(hsmca_secret_read_pin(&src, &pin));
-    }
-    HSMCA_GUARD(hsmca_ca_open(*st, *hsm, a->issuer, pin, ca));
-out:
-    hsmca_secret_free(pin);
-    hsmca_store_issuer_free(is);
-    return err;
-}
-
 static void print_serial(const char *out, const uint8_t *serial, size_t n)
 {
     FILE *f = out == NULL || strcmp(out, "-") == 0 ? stderr : stdout;
@@ -185,7 +160,7 @@ static hsmca_err do_precert(const cli_globals *g, struct issue_args *a)
     if (a->out != NULL && strcmp(a->out, "-") != 0)
         HSMCA_GUARD(hsmca_file_check_new(a->out));
     HSMCA_GUARD(read_key(a->csr != NULL ? a->csr : a->pubkey, a->csr != NULL, &key));
-    HSMCA_GUARD(open_ca(g, a, &st, &hsm, &ca));
+    HSMCA_GUARD(cli_open_ca(g, a->issuer, a->pin_file, &st, &hsm, &ca));
     req = (hsmca_ca_request){key, a->dns, a->n_dns, a->ips, a->n_ips, a->profile,
                              cli_profiles_dir(a->profiles), a->n_skip ? a->skip : NULL};
     HSMCA_GUARD(hsmca_ca_issue_precert(ca, &req, &cert, serial, &serial_len));
@@ -280,7 +255,7 @@ static hsmca_err do_final(const cli_globals *g, struct issue_args *a)
     for (; n_scts < a->n_scts; n_scts++)
         HSMCA_GUARD(read_sct(a->scts[n_scts], &scts[n_scts]));
     HSMCA_GUARD(load_logs(g, a, &logs, &n_logs));
-    HSMCA_GUARD(open_ca(g, a, &st, &hsm, &ca));
+    HSMCA_GUARD(cli_open_ca(g, a->issuer, a->pin_file, &st, &hsm, &ca));
     if (a->precert != NULL) {
         HSMCA_GUARD(hsmca_file_read(a->precert, 1024 * 1024, &data, &len));
         HSMCA_GUARD(hsmca_x509_from_bytes(data, len, &precert));

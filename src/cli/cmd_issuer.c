@@ -18,7 +18,9 @@ static const char issuer_help[] =
     "\n"
     "Commands:\n"
     "  add NAME     register an issuing CA from a ceremony's outputs\n"
-    "  list         list the registered issuers and their serials by state\n";
+    "  list         list the registered issuers and their serials by state\n"
+    "  policy NAME  show or set the OCSP answers for precert-only and unassigned\n"
+    "               serials (negative testing)\n";
 
 static const char add_help[] =
     "Usage: hsmca [--state DIR] [--module PATH] issuer add NAME --cert FILE\n"
@@ -244,11 +246,99 @@ out:
     return rc;
 }
 
+static const char policy_help[] =
+    "Usage: hsmca [--state DIR] issuer policy NAME [--precert-only ANSWER]\n"
+    "           [--unassigned ANSWER]\n"
+    "\n"
+    "Show or set what the issuer's OCSP responses say about serials that have\n"
+    "no final certificate. ANSWER: good, unknown, revoked or unauthorized.\n"
+    "\n"
+    "  --precert-only ANSWER  a precertificate exists but no final: good is the\n"
+    "                         only correct answer (MRSP 5.4, BR 4.9.9) and the\n"
+    "                         default\n"
+    "  --unassigned ANSWER    reserved or never-issued serials: unknown is the\n"
+    "                         default; BR 4.9.9 forbids good\n"
+    "\n"
+    "Anything but the defaults makes the responder wrong on purpose, to test\n"
+    "clients (docs/revocation.md); hsmca warns when you choose it. Revoked\n"
+    "serials are always answered revoked and finals good.\n";
+
+enum { OPT_PRECERT_ONLY = 0x520, OPT_UNASSIGNED };
+
+struct policy_args {
+    const char *precert_only, *unassigned;
+};
+
+static int take_policy(void *vctx, int opt, const char *arg)
+{
+    struct policy_args *a = vctx;
+
+    switch (opt) {
+    case OPT_PRECERT_ONLY: a->precert_only = arg; return 1;
+    case OPT_UNASSIGNED: a->unassigned = arg; return 1;
+    default: return 0;
+    }
+}
+
+static int cmd_policy(const cli_globals *g, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"precert-only", required_argument, NULL, OPT_PRECERT_ONLY},
+        {"unassigned", required_argument, NULL, OPT_UNASSIGNED},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *cmd = "hsmca issuer policy";
+    struct policy_args a = {NULL, NULL};
+    hsmca_store *st = NULL;
+    hsmca_store_issuer *is = NULL, *now_is = NULL;
+    const char *state;
+    int pp = 0, up = 0, done, rc;
+
+    rc = cli_parse(argc, argv, cmd, policy_help, opts, take_policy, &a, &done);
+    if (rc != CLI_OK || done)
+        return rc;
+    if (optind != argc - 1)
+        return cli_usage_error(cmd, "give exactly one issuer NAME");
+    if ((a.precert_only != NULL && hsmca_store_answer_parse(a.precert_only, &pp) != HSMCA_OK) ||
+        (a.unassigned != NULL && hsmca_store_answer_parse(a.unassigned, &up) != HSMCA_OK)) {
+        cli_fail();
+        return CLI_USAGE;
+    }
+    if (cli_state_dir(g, &state) != HSMCA_OK || hsmca_store_open(state, &st) != HSMCA_OK ||
+        hsmca_store_issuer_get(st, argv[optind], &is) != HSMCA_OK ||
+        ((pp != 0 || up != 0) &&
+         hsmca_store_issuer_set_policy(st, is->id, pp, up, hsmca_clock_now()) != HSMCA_OK) ||
+        hsmca_store_issuer_get(st, argv[optind], &now_is) != HSMCA_OK) {
+        rc = cli_fail();
+        goto out;
+    }
+    printf("precert-only: %s\nunassigned: %s\n",
+           hsmca_store_answer_name(now_is->ocsp_precert_policy),
+           hsmca_store_answer_name(now_is->ocsp_unassigned_policy));
+    if (now_is->ocsp_precert_policy != HSMCA_ANSWER_GOOD)
+        fprintf(stderr, "hsmca: warning: issuer '%s' does not answer precert-only serials good: "
+                "this breaks MRSP 5.4 / BR 4.9.9 (for negative tests only)\n", now_is->name);
+    if (now_is->ocsp_unassigned_policy == HSMCA_ANSWER_GOOD ||
+        now_is->ocsp_unassigned_policy == HSMCA_ANSWER_REVOKED)
+        fprintf(stderr, "hsmca: warning: issuer '%s' answers unassigned serials %s: %s (for "
+                "negative tests only)\n", now_is->name,
+                hsmca_store_answer_name(now_is->ocsp_unassigned_policy),
+                now_is->ocsp_unassigned_policy == HSMCA_ANSWER_GOOD
+                    ? "BR 4.9.9 forbids this"
+                    : "the RFC 6960 §2.2 form uses certificateHold, which BR 7.2.2 forbids");
+out:
+    hsmca_store_issuer_free(is);
+    hsmca_store_issuer_free(now_is);
+    hsmca_store_close(st);
+    return rc;
+}
+
 int cli_cmd_issuer(const cli_globals *g, int argc, char **argv)
 {
     static const cli_command cmds[] = {
         {"add", cmd_add, "register an issuer"},
         {"list", cmd_list, "list issuers"},
+        {"policy", cmd_policy, "show or set the OCSP answers for precert-only and unassigned serials"},
         {NULL, NULL, NULL}};
 
     return cli_dispatch(g, "hsmca issuer", cmds, issuer_help, argc - 1, argv + 1);

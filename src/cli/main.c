@@ -18,11 +18,15 @@ static const char main_help[] =
     "  hsm          PKCS#11 tokens and keys (tokens, init-token, keys, keygen,\n"
     "               pubkey, sign)\n"
     "  ceremony     key ceremonies (run, verify-transcript)\n"
-    "  issuer       issuing CAs registered in the state directory (add, list)\n"
+    "  issuer       issuing CAs registered in the state directory (add, list,\n"
+    "               policy)\n"
     "  issue        precertificates and final certificates (precert, final)\n"
     "  ctlog        test CT log keys and SCTs (keygen, sct)\n"
     "  verify       check a precertificate/final pair, its chain and SCTs\n"
     "  cert         a serial's state in the store; export a stored certificate\n"
+    "  revoke       revoke a serial (precertificate-only serials too)\n"
+    "  ocsp         OCSP responses (respond, batch)\n"
+    "  crl          sign an issuer's CRL\n"
     "\n"
     "Global options:\n"
     "  --module PATH   PKCS#11 module (default: $HSMCA_PKCS11_MODULE, else\n"
@@ -56,6 +60,9 @@ int main(int argc, char **argv)
         {"ctlog", cli_cmd_ctlog, "test CT log keys and SCTs"},
         {"verify", cli_cmd_verify, "check a precertificate/final pair"},
         {"cert", cli_cmd_cert, "what the store holds for a serial"},
+        {"revoke", cli_cmd_revoke, "revoke a serial (precert-only ones too)"},
+        {"ocsp", cli_cmd_ocsp, "OCSP responses: answer a request, pre-sign a batch"},
+        {"crl", cli_cmd_crl, "sign an issuer's CRL"},
         {NULL, NULL, NULL}};
     cli_globals g = {NULL, NULL};
     int c, level;

@@ -347,3 +347,34 @@ int hsmca_clock_is_fixed(void)
     v = env_now();
     return v != NULL && parse_rfc3339(v, &t, why, sizeof why);
 }
+
+hsmca_err hsmca_clock_parse_duration(const char *text, hsmca_time *out)
+{
+    hsmca_err err = HSMCA_OK;
+    const char *p = text;
+    int64_t v = 0, unit = 1;
+
+    HSMCA_ENSURE(text != NULL && *text >= '0' && *text <= '9', HSMCA_E_INPUT,
+                 "bad duration '%s' (e.g. 3600, 90m, 12h, 4d)", text != NULL ? text : "");
+    for (; *p >= '0' && *p <= '9'; p++) {
+        v = v * 10 + (*p - '0');
+        HSMCA_ENSURE(v <= 100LL * 366 * 86400, HSMCA_E_INPUT, "duration '%s' is too long",
+                     text);
+    }
+    switch (*p) {
+    case '\0': break;
+    case 's': unit = 1; p++; break;
+    case 'm': unit = 60; p++; break;
+    case 'h': unit = 3600; p++; break;
+    case 'd': unit = 86400; p++; break;
+    default: break;
+    }
+    HSMCA_ENSURE(*p == '\0', HSMCA_E_INPUT,
+                 "bad duration '%s' (digits with s, m, h or d, e.g. 90m, 12h, 4d)", text);
+    HSMCA_ENSURE(v > 0, HSMCA_E_INPUT, "duration '%s' must be positive", text);
+    HSMCA_ENSURE(v * unit <= 100LL * 366 * 86400, HSMCA_E_INPUT, "duration '%s' is too long",
+                 text);
+    *out = v * unit;
+out:
+    return err;
+}

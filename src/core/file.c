@@ -45,14 +45,18 @@ hsmca_err hsmca_file_check_new(const char *path)
     return HSMCA_OK;
 }
 
-hsmca_err hsmca_file_write_new(const char *path, const void *data, size_t len, mode_t mode)
+/* Write data to a new temporary file beside path (mode, fsynced) and
+ * publish it under path: by link(2), which never replaces anything
+ * (replace = 0), or by rename(2), which replaces atomically (replace = 1).
+ * Either way a reader sees the old file or the whole new one. */
+static hsmca_err write_whole(const char *path, const void *data, size_t len, mode_t mode,
+                             int replace)
 {
     hsmca_err err = HSMCA_OK;
     char dir[PATH_MAX], tmp[PATH_MAX];
     const uint8_t *p = data;
     int fd = -1, dfd = -1, have_tmp = 0;
 
-    HSMCA_GUARD(hsmca_file_check_new(path));
     dir_of(path, dir, sizeof(dir));
     HSMCA_ENSURE((size_t)snprintf(tmp, sizeof(tmp), "%s/.hsmca-tmp-XXXXXX", dir) < sizeof(tmp),
                  HSMCA_E_IO, "path too long: %s", path);
@@ -71,9 +75,13 @@ hsmca_err hsmca_file_write_new(const char *path, const void *data, size_t len, m
     HSMCA_ENSURE(fsync(fd) == 0, HSMCA_E_IO, "cannot write %s: fsync: %s", path, strerror(errno));
     HSMCA_ENSURE(close(fd) == 0, HSMCA_E_IO, "cannot write %s: %s", path, strerror(errno));
     fd = -1;
-    /* link(2) fails with EEXIST instead of replacing: no output is ever
-     * overwritten, even by a concurrent writer. */
-    if (link(tmp, path) != 0) {
+    if (replace) {
+        HSMCA_ENSURE(rename(tmp, path) == 0, HSMCA_E_IO, "cannot replace %s: %s", path,
+                     strerror(errno));
+        have_tmp = 0;
+    } else if (link(tmp, path) != 0) {
+        /* link(2) fails with EEXIST instead of replacing: no output is ever
+         * overwritten, even by a concurrent writer. */
         if (errno == EEXIST)
             HSMCA_FAIL(HSMCA_E_EXISTS, "%s already exists; hsmca never overwrites an output",
                        path);
@@ -90,6 +98,25 @@ out:
     if (have_tmp)
         unlink(tmp);
     return err;
+}
+
+hsmca_err hsmca_file_write_new(const char *path, const void *data, size_t len, mode_t mode)
+{
+    hsmca_err err = hsmca_file_check_new(path);
+
+    if (err != HSMCA_OK)
+        return err;
+    return write_whole(path, data, len, mode, 0);
+}
+
+hsmca_err hsmca_file_write_replace(const char *path, const void *data, size_t len, mode_t mode)
+{
+    struct stat st;
+
+    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return hsmca_err_setf(HSMCA_E_EXISTS, "%s exists and is not a regular file; it is "
+                              "not replaced", path);
+    return write_whole(path, data, len, mode, 1);
 }
 
 hsmca_err hsmca_file_read(const char *path, size_t max, uint8_t **out, size_t *out_len)

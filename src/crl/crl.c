@@ -210,3 +210,66 @@ out:
     BIO_free(mem);
     return err;
 }
+
+hsmca_err hsmca_crl_issue(hsmca_store *st, const hsmca_store_issuer *issuer, X509 *issuer_cert,
+                          EVP_PKEY *key, hsmca_time now, hsmca_time validity, uint8_t **der,
+                          size_t *der_len, uint64_t *number)
+{
+    hsmca_err err = HSMCA_OK;
+    hsmca_store_status *revoked = NULL;
+    hsmca_crl_entry *entries = NULL;
+    X509_CRL *crl = NULL;
+    hsmca_crl_request req;
+    hsmca_time next, not_after = 0;
+    size_t n = 0;
+    uint64_t num = 0;
+
+    HSMCA_ENSURE(st != NULL && issuer != NULL && issuer_cert != NULL && key != NULL &&
+                     der != NULL && der_len != NULL,
+                 HSMCA_E_USAGE, "hsmca_crl_issue: missing argument");
+    *der = NULL;
+    *der_len = 0;
+    if (validity == 0)
+        validity = HSMCA_CRL_VALIDITY_DEFAULT;
+    HSMCA_ENSURE(validity > 0 && validity <= HSMCA_CRL_VALIDITY_MAX, HSMCA_E_USAGE,
+                 "a CRL validity of %lld s is more than the 10 days BR 4.9.7 allows a "
+                 "subscriber CRL",
+                 (long long)validity);
+    HSMCA_GUARD(hsmca_ossl_time(X509_get0_notAfter(issuer_cert), "the issuer's notAfter",
+                                &not_after));
+    next = now + validity;
+    if (next > not_after)
+        next = not_after; /* MRSP 6: not past the CA certificate */
+    HSMCA_ENSURE(next > now, HSMCA_E_STATE,
+                 "issuer '%s': its certificate has expired; no CRL can be signed", issuer->name);
+    HSMCA_GUARD(hsmca_store_statuses_list(st, issuer->id, 0, &revoked, &n));
+    if (n > 0) {
+        entries = calloc(n, sizeof *entries);
+        HSMCA_ALLOC(entries);
+    }
+    for (size_t i = 0; i < n; i++) {
+        /* Leaves only: the store holds what this CA issued to subscribers. */
+        entries[i] = (hsmca_crl_entry){revoked[i].serial.b, revoked[i].serial.len,
+                                       revoked[i].revoked_at, revoked[i].reason, 0};
+    }
+    /* The number is taken last before signing, so a refused request (bad
+     * validity, expired CA) does not use one. */
+    HSMCA_GUARD(hsmca_store_crl_number_next(st, issuer->id, "", now, &num));
+    req = (hsmca_crl_request){issuer_cert, now, next, num, entries, n};
+    HSMCA_GUARD(hsmca_crl_build(&req, &crl));
+    HSMCA_GUARD(hsmca_crl_sign(crl, key, X509_get0_pubkey(issuer_cert)));
+    HSMCA_GUARD(hsmca_crl_to_der(crl, der, der_len));
+    HSMCA_GUARD(hsmca_store_crl_record(st, issuer->id, "", num, now, next, *der, *der_len, now));
+    if (number != NULL)
+        *number = num;
+out:
+    if (err != HSMCA_OK && der != NULL) {
+        OPENSSL_free(*der);
+        *der = NULL;
+        *der_len = 0;
+    }
+    X509_CRL_free(crl);
+    free(entries);
+    free(revoked);
+    return err;
+}

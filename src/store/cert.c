@@ -30,7 +30,7 @@ const char *hsmca_store_serial_state_name(hsmca_serial_state s)
     return state_names[s];
 }
 
-static hsmca_serial_state state_from_text(const unsigned char *t)
+hsmca_serial_state hsmca_store_state_from_text(const unsigned char *t)
 {
     for (int s = HSMCA_SERIAL_RESERVED; s <= HSMCA_SERIAL_FINAL; s++) {
         if (t != NULL && strcmp((const char *)t, state_names[s]) == 0)
@@ -87,7 +87,7 @@ static hsmca_err serial_state(store_op *op, cert_stmts *cs, int64_t issuer_id,
     if (rc == SQLITE_OK)
         rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
-        *out = state_from_text(sqlite3_column_text(s, 0));
+        *out = hsmca_store_state_from_text(sqlite3_column_text(s, 0));
         HSMCA_ENSURE(*out != 0, HSMCA_E_INTERNAL, "%s: the stored state is unknown", op->what);
     } else if (rc != SQLITE_DONE) {
         STORE_OP_FAIL(op, rc);
@@ -558,7 +558,7 @@ static hsmca_err cert_read(store_op *op, cert_stmts *cs, int64_t issuer_id, cons
     c->issuer_id = issuer_id;
     memcpy(c->serial, serial, serial_len);
     c->serial_len = serial_len;
-    c->state = state_from_text(sqlite3_column_text(s, 0));
+    c->state = hsmca_store_state_from_text(sqlite3_column_text(s, 0));
     HSMCA_ENSURE(c->state != 0, HSMCA_E_INTERNAL, "%s: the stored state is unknown", op->what);
     c->reserved_at = sqlite3_column_int64(s, 1);
     HSMCA_GUARD(hsmca_store_col_blob(s, 2, &c->precert_der, &c->precert_len));

@@ -8,7 +8,8 @@
 
 #define ISSUER_COLUMNS                                                        \
     "id, name, cert_der, module, token_label, token_serial, key_label, key_id, pin_file, " \
-    "pin_env, profile, base_url, ocsp_cert_der, ocsp_key_label, created_at"
+    "pin_env, profile, base_url, ocsp_cert_der, ocsp_key_label, created_at, " \
+    "ocsp_precert_policy, ocsp_unassigned_policy"
 
 void hsmca_store_issuer_free(hsmca_store_issuer *is)
 {
@@ -39,6 +40,82 @@ void hsmca_store_issuers_free(hsmca_store_issuer **v, size_t n)
     free(v);
 }
 
+static const char *const answer_names[] = {NULL, "good", "unknown", "revoked", "unauthorized"};
+#define N_ANSWERS ((int)(sizeof answer_names / sizeof answer_names[0]))
+
+const char *hsmca_store_answer_name(int answer)
+{
+    return answer > 0 && answer < N_ANSWERS ? answer_names[answer] : NULL;
+}
+
+hsmca_err hsmca_store_answer_parse(const char *name, int *out)
+{
+    hsmca_err err = HSMCA_OK;
+
+    for (int i = 1; name != NULL && i < N_ANSWERS; i++) {
+        if (strcmp(name, answer_names[i]) == 0) {
+            *out = i;
+            goto out;
+        }
+    }
+    HSMCA_FAIL(HSMCA_E_INPUT, "unknown OCSP answer '%s' (one of good, unknown, revoked, "
+               "unauthorized)", name != NULL ? name : "");
+out:
+    return err;
+}
+
+/* The schema's CHECK keeps the column to the four names. */
+static int answer_from_text(const unsigned char *t)
+{
+    int a = 0;
+
+    if (t == NULL || hsmca_store_answer_parse((const char *)t, &a) != HSMCA_OK)
+        hsmca_err_clear();
+    return a;
+}
+
+hsmca_err hsmca_store_issuer_set_policy(hsmca_store *st, int64_t issuer_id, int precert_only,
+                                        int unassigned, hsmca_time now)
+{
+    hsmca_err err = HSMCA_OK;
+    store_op op = {0};
+    sqlite3_stmt *s = NULL;
+    char name[HSMCA_STORE_NAME_MAX + 1], detail[96];
+    int rc;
+
+    HSMCA_ENSURE((precert_only == 0 || hsmca_store_answer_name(precert_only) != NULL) &&
+                     (unassigned == 0 || hsmca_store_answer_name(unassigned) != NULL),
+                 HSMCA_E_USAGE, "hsmca_store_issuer_set_policy: unknown answer %d/%d",
+                 precert_only, unassigned);
+    HSMCA_GUARD(hsmca_store_issuer_name(st, issuer_id, "cannot set the OCSP policy", name));
+    HSMCA_GUARD(hsmca_store_op_begin(&op, st, 1, "cannot set the OCSP policy of issuer '%s'",
+                                     name));
+    HSMCA_GUARD(hsmca_store_op_prepare(
+        &op,
+        "UPDATE issuers SET ocsp_precert_policy = coalesce(?2, ocsp_precert_policy),"
+        " ocsp_unassigned_policy = coalesce(?3, ocsp_unassigned_policy) WHERE id = ?1"
+        " RETURNING ocsp_precert_policy, ocsp_unassigned_policy",
+        &s));
+    rc = sqlite3_bind_int64(s, 1, issuer_id);
+    if (rc == SQLITE_OK)
+        rc = hsmca_store_bind_text(s, 2, hsmca_store_answer_name(precert_only));
+    if (rc == SQLITE_OK)
+        rc = hsmca_store_bind_text(s, 3, hsmca_store_answer_name(unassigned));
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW)
+        STORE_OP_FAIL(&op, rc);
+    snprintf(detail, sizeof detail, "precert-only=%s unassigned=%s",
+             (const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1));
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_DONE)
+        STORE_OP_FAIL(&op, rc);
+    HSMCA_GUARD(hsmca_store_op_event(&op, issuer_id, NULL, 0, "ocsp-policy", detail, now));
+out:
+    sqlite3_finalize(s);
+    return hsmca_store_op_end(&op, err);
+}
+
 /* The current row (ISSUER_COLUMNS) as a new issuer. */
 static hsmca_err read_row(sqlite3_stmt *s, hsmca_store_issuer **out)
 {
@@ -61,6 +138,11 @@ static hsmca_err read_row(sqlite3_stmt *s, hsmca_store_issuer **out)
     HSMCA_GUARD(hsmca_store_col_blob(s, 12, &is->ocsp_cert_der, &is->ocsp_cert_len));
     HSMCA_GUARD(hsmca_store_col_text(s, 13, &is->ocsp_key_label));
     is->created_at = sqlite3_column_int64(s, 14);
+    is->ocsp_precert_policy = answer_from_text(sqlite3_column_text(s, 15));
+    is->ocsp_unassigned_policy = answer_from_text(sqlite3_column_text(s, 16));
+    HSMCA_ENSURE(is->ocsp_precert_policy != 0 && is->ocsp_unassigned_policy != 0,
+                 HSMCA_E_INTERNAL, "issuer row %lld has an unknown OCSP policy",
+                 (long long)is->id);
     HSMCA_ENSURE(is->name != NULL && is->cert_der != NULL, HSMCA_E_INTERNAL,
                  "issuer row %lld has no name or certificate", (long long)is->id);
     *out = is;

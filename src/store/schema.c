@@ -170,8 +170,50 @@ static const char *const migration_1[] = {
     NULL,
 };
 
+/* Version 2 (issue #5): the per-issuer OCSP policy switch (what precert-only
+ * and unassigned serials are answered; the defaults are the only correct
+ * answers, BR 4.9.9 / MRSP 5.4), the signed CRLs (serve publishes the
+ * newest), and the revocation rules the API applies, enforced here as
+ * well: only an assigned serial (a precertificate exists) is revoked, and a
+ * revocation never changes. */
+static const char *const migration_2[] = {
+    "ALTER TABLE issuers ADD COLUMN ocsp_precert_policy TEXT NOT NULL DEFAULT 'good'\n"
+    "  CHECK (ocsp_precert_policy IN ('good', 'unknown', 'revoked', 'unauthorized'));\n",
+    "ALTER TABLE issuers ADD COLUMN ocsp_unassigned_policy TEXT NOT NULL DEFAULT 'unknown'\n"
+    "  CHECK (ocsp_unassigned_policy IN ('good', 'unknown', 'revoked', 'unauthorized'));\n",
+    "CREATE TRIGGER revocations_assigned BEFORE INSERT ON revocations\n"
+    "WHEN (SELECT state FROM serials WHERE issuer_id = NEW.issuer_id\n"
+    "      AND serial = NEW.serial) NOT IN ('precert', 'final')\n"
+    "  OR NOT EXISTS (SELECT 1 FROM serials WHERE issuer_id = NEW.issuer_id\n"
+    "      AND serial = NEW.serial)\n"
+    "BEGIN SELECT RAISE(ABORT, 'only an assigned serial can be revoked'); END;\n",
+    "CREATE TRIGGER revocations_kept_u BEFORE UPDATE ON revocations\n"
+    "BEGIN SELECT RAISE(ABORT, 'a revocation never changes'); END;\n",
+    "CREATE INDEX revocations_by_issuer ON revocations (issuer_id);\n",
+    /* Every CRL signed, by number; the number must have been taken from
+     * crl_numbers first (so a recorded CRL never reuses one). */
+    "CREATE TABLE crls (\n"
+    "  issuer_id INTEGER NOT NULL REFERENCES issuers(id),\n"
+    "  scope TEXT NOT NULL DEFAULT '',\n"
+    "  number INTEGER NOT NULL CHECK (number > 0),\n"
+    "  this_update INTEGER NOT NULL,\n"
+    "  next_update INTEGER NOT NULL CHECK (next_update > this_update),\n"
+    "  der BLOB NOT NULL CHECK (length(der) > 0),\n"
+    "  recorded_at INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (issuer_id, scope, number)\n"
+    ") STRICT, WITHOUT ROWID;\n",
+    "CREATE TRIGGER crls_numbered BEFORE INSERT ON crls\n"
+    "WHEN NEW.number > coalesce((SELECT last_number FROM crl_numbers\n"
+    "      WHERE issuer_id = NEW.issuer_id AND scope = NEW.scope), 0)\n"
+    "BEGIN SELECT RAISE(ABORT, 'a CRL number must be taken before it is used'); END;\n",
+    "CREATE TRIGGER crls_kept_u BEFORE UPDATE ON crls\n"
+    "BEGIN SELECT RAISE(ABORT, 'recorded CRLs never change'); END;\n",
+    NULL,
+};
+
 static const struct migration migrations[] = {
     {"create the issuance schema", migration_1},
+    {"add revocation, the OCSP policy and CRLs", migration_2},
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -124,6 +124,9 @@ hsmca_err hsmca_store_col_text(sqlite3_stmt *s, int i, char **out);
 hsmca_err hsmca_store_check_name(const char *name);
 /* hsmca_store_check_serial is public (store.h). */
 
+/* "reserved" -> HSMCA_SERIAL_RESERVED ...; 0 for anything else. */
+hsmca_serial_state hsmca_store_state_from_text(const unsigned char *t);
+
 /* Lower-case hex of a serial into buf (HSMCA_STORE_HEX_MAX bytes); returns
  * buf. Longer input is cut (it has been validated before). */
 const char *hsmca_store_hex(const uint8_t *b, size_t n, char *buf);

@@ -30,6 +30,9 @@
 #include "hsmca/store.h"
 #include "support.h"
 
+/* The schema version this code creates (src/store/schema.c migrations). */
+#define SCHEMA_LATEST 2
+
 #define T0 1795867200 /* 2026-11-28T12:00:00Z */
 #define DAY 86400
 
@@ -240,7 +243,7 @@ static void test_open_creates(void **state)
     assert_int_equal(stat(f->state, &sb), 0);
     assert_int_equal(sb.st_mode & 07777, 0700);
     assert_int_equal(stat(f->db, &sb), 0);
-    assert_int_equal(hsmca_store_schema_version(f->st), 1);
+    assert_int_equal(hsmca_store_schema_version(f->st), SCHEMA_LATEST);
     assert_string_equal(hsmca_store_dir(f->st), f->state);
 
     /* Exactly 0700 even under a umask that would leave it unwritable. */
@@ -255,7 +258,7 @@ static void test_open_creates(void **state)
     db = raw_open(f);
     raw_text(db, "PRAGMA journal_mode", mode, sizeof mode);
     assert_string_equal(mode, "wal");
-    assert_int_equal(raw_int(db, "PRAGMA user_version", NULL, 0), 1);
+    assert_int_equal(raw_int(db, "PRAGMA user_version", NULL, 0), SCHEMA_LATEST);
     assert_int_equal(raw_int(db, "PRAGMA application_id", NULL, 0), 0x68734341);
     assert_int_equal(raw_int(db,
                              "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
@@ -321,7 +324,7 @@ static void test_reopen_keeps_data(void **state)
     expect_ok(hsmca_store_serial_reserve(f->st, f->sub, sn, n, T0), "reserve");
     do_precert(f, sn, n);
     expect_ok(reopen(f), "reopen");
-    assert_int_equal(hsmca_store_schema_version(f->st), 1);
+    assert_int_equal(hsmca_store_schema_version(f->st), SCHEMA_LATEST);
     expect_ok(hsmca_store_issuer_get(f->st, "sub", &is), "get");
     assert_int_equal(is->id, f->sub);
     expect_ok(hsmca_store_cert_get(f->st, f->sub, sn, n, &c), "cert_get");
@@ -340,14 +343,14 @@ static void test_newer_version_refused(void **state)
     hsmca_store_close(f->st);
     f->st = NULL;
     db = raw_open(f);
-    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 2", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     expect_err(hsmca_store_open(f->state, &st), HSMCA_E_STATE, "newer");
     assert_null(st);
-    assert_non_null(strstr(hsmca_err_message(), "schema version 2"));
+    assert_non_null(strstr(hsmca_err_message(), "schema version 3"));
     /* Refused, not touched. */
     db = raw_open(f);
-    assert_int_equal(raw_int(db, "PRAGMA user_version", NULL, 0), 2);
+    assert_int_equal(raw_int(db, "PRAGMA user_version", NULL, 0), 3);
     assert_int_equal(raw_int(db, "SELECT count(*) FROM issuers", NULL, 0), 1);
     sqlite3_close(db);
 }
@@ -1239,7 +1242,7 @@ static void test_concurrent_first_open(void **state)
                         hsmca_err_detail());
                 _exit(10);
             }
-            _exit(hsmca_store_schema_version(st) == 1 ? 0 : 11);
+            _exit(hsmca_store_schema_version(st) == SCHEMA_LATEST ? 0 : 11);
         }
     }
     close(gate[0]);
@@ -1248,7 +1251,7 @@ static void test_concurrent_first_open(void **state)
         wait_child(pid[i], 0);
     snprintf(path, sizeof path, "%s/%s", dir, HSMCA_STORE_DB_NAME);
     assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    assert_int_equal(raw_int(db, "PRAGMA user_version", NULL, 0), 1);
+    assert_int_equal(raw_int(db, "PRAGMA user_version", NULL, 0), SCHEMA_LATEST);
     assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'serials'",
                              NULL, 0),
                      1);
