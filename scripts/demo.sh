@@ -96,6 +96,35 @@ openssl verify -CAfile "$out/root.pem" -untrusted "$out/subordinate.pem" "$iss/f
 "$hsmca" issuer list
 
 echo
+echo "== revocation: OCSP answers before and after revoking, and the CRL"
+# A second precertificate whose final is never issued: its serial is
+# assigned all the same (MRSP 5.4), so OCSP must answer it good.
+"$hsmca" issue precert --issuer sub --csr "$iss/leaf.csr" --dns only-a-precert.example.com \
+  --out "$iss/precert-only.pem" >/dev/null
+final_serial=$(openssl x509 -in "$iss/final.pem" -noout -serial | cut -d= -f2)
+pre_serial=$(openssl x509 -in "$iss/precert-only.pem" -noout -serial | cut -d= -f2)
+never_serial=0badc0ffee
+ocsp_check() { # $1: what, $2: serial (hex) -- openssl builds the request and checks the answer
+  openssl ocsp -issuer "$out/subordinate.pem" -serial "0x$2" -reqout "$iss/req.der" 2>/dev/null
+  rm -f "$iss/resp.der"
+  "$hsmca" ocsp respond --request "$iss/req.der" --out "$iss/resp.der" 2>/dev/null
+  printf '%-30s ' "$1:"
+  openssl ocsp -respin "$iss/resp.der" -issuer "$out/subordinate.pem" -serial "0x$2" \
+    -VAfile "$out/ocsp-responder.pem" -no_nonce 2>/dev/null | sed -n "s/^0x$2: //p" | tr -d '\n'
+  echo
+}
+ocsp_check "final certificate" "$final_serial"
+ocsp_check "precertificate only" "$pre_serial"
+ocsp_check "never issued" "$never_serial"
+"$hsmca" revoke --issuer sub --serial "$final_serial" --reason keyCompromise
+ocsp_check "final certificate, revoked" "$final_serial"
+openssl ocsp -respin "$iss/resp.der" -resp_text -noverify 2>/dev/null | grep -E 'Revocation (Time|Reason)'
+"$hsmca" crl --issuer sub --out "$iss/sub.crl"
+cat "$out/subordinate.pem" "$out/root.pem" > "$iss/chain.pem"
+openssl crl -inform DER -in "$iss/sub.crl" -CAfile "$iss/chain.pem" -noout -text 2>&1 \
+  | grep -E 'verify OK|CRL Number|^ +[0-9]+$|Serial Number|Revocation Date|Key Compromise'
+
+echo
 echo "== made in $state"
 echo "  hsm/softhsm2.conf         SoftHSM configuration (export SOFTHSM2_CONF=$state/hsm/softhsm2.conf)"
 echo "  hsm/tokens/, hsm/pins/    the two rehearsal tokens and their PINs (0600)"
@@ -108,3 +137,5 @@ echo "  ca/hsmca.db               the store: issuer 'sub', its serials, precerts
 echo "  issued/precert.pem        a precertificate (critical CT poison)"
 echo "  issued/final.pem          its final certificate: same serial, two embedded SCTs"
 echo "  issued/log*.pub, *.key    the two test CT logs' keys (software P-256)"
+echo "  issued/precert-only.pem   a precertificate whose final was never issued (OCSP: good)"
+echo "  issued/sub.crl            the issuing CA's CRL, listing the revoked final certificate"
