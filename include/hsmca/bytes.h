@@ -77,6 +77,16 @@ hsmca_err hsmca_reader_vec(hsmca_reader *r, unsigned width, hsmca_reader *out);
 hsmca_err hsmca_reader_end(const hsmca_reader *r);
 size_t hsmca_reader_remaining(const hsmca_reader *r);
 
+/* ---- base64 (RFC 4648 §4, with padding, strict) ---- */
+
+/* Decode exactly: the alphabet of §4, length a multiple of 4, '=' only as
+ * final padding, unused bits zero. *out freed with free() (non-NULL even
+ * for an empty input). HSMCA_E_INPUT names `field`. */
+hsmca_err hsmca_base64_decode(const char *in, size_t in_len, const char *field, uint8_t **out,
+                              size_t *out_len);
+/* Encode; *out NUL-terminated, freed with free(). */
+hsmca_err hsmca_base64_encode(const uint8_t *in, size_t len, char **out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -114,6 +114,32 @@ hsmca_err hsmca_ca_issue_final(hsmca_ca *ca, const uint8_t *serial, size_t seria
                                hsmca_sct *const *scts, size_t n_scts, const hsmca_ct_log *logs,
                                size_t n_logs, const char *const *skip_lints, X509 **out);
 
+/* ---- SCTs from logs over HTTP (issue #6) ---- */
+
+/* How many SCTs a final needs (CONFORMANCE.md §11, the Chrome and Apple CT
+ * policies): 0 means the default, 2 SCTs for a validity of at most 180
+ * days and 3 above, from at least 2 log operators, each from a distinct
+ * log. */
+typedef struct hsmca_ca_ct_policy {
+    size_t min_scts;
+    size_t min_operators;
+} hsmca_ca_ct_policy;
+
+/* Submit a precertificate (chain: it and this issuer's certificate) to the
+ * logs at urls, in order, until the policy is met. Every SCT must verify
+ * against the known log keys (its log id picks the key, whose operator
+ * counts for diversity); a log that fails, refuses, answers with an SCT
+ * that does not verify, from an unknown log, or from a log already used,
+ * is skipped and named. Not enough SCTs: HSMCA_E_STATE listing what each
+ * log did (the precertificate stays assigned; finish it later with
+ * hsmca_ca_issue_final). *out: an array of *out_n SCTs in the order got,
+ * freed with hsmca_ct_sct_list_free. */
+hsmca_err hsmca_ca_collect_scts(hsmca_ca *ca, X509 *precert, const char *const *urls,
+                                size_t n_urls, const hsmca_ct_log *logs, size_t n_logs,
+                                const hsmca_ca_ct_policy *policy,
+                                const hsmca_ct_submit_opts *opts, hsmca_sct ***out,
+                                size_t *out_n);
+
 /* ---- batches ----
  *
  * Many requests, few durable commits: a batch reserves the serials of all

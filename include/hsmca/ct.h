@@ -104,6 +104,12 @@ hsmca_err hsmca_ct_precert_signed_data(const uint8_t issuer_key_hash[32], const 
                                        const uint8_t *ext, size_t ext_len, uint8_t **out,
                                        size_t *out_len);
 
+/* The same struct for an x509_entry (add-chain): entry_type 0 and the
+ * certificate's DER as ASN.1Cert (uint24 length). */
+hsmca_err hsmca_ct_x509_signed_data(const uint8_t *cert, size_t cert_len, uint64_t timestamp,
+                                    const uint8_t *ext, size_t ext_len, uint8_t **out,
+                                    size_t *out_len);
+
 /* ---- logs: a test-log signer and SCT verification ---- */
 
 /* log_id = SHA-256 of the key's SPKI DER. */
@@ -116,6 +122,12 @@ hsmca_err hsmca_ct_log_id(EVP_PKEY *log_key, uint8_t out[32]);
  * purpose). The signature is verified with the key before returning. */
 hsmca_err hsmca_ct_sct_sign(EVP_PKEY *log_key, X509 *precert, X509 *issuer, uint64_t timestamp,
                             hsmca_sct **out);
+
+/* Sign an SCT for an x509_entry (RFC 6962 §3.2; what add-chain returns)
+ * over cert as given. Such SCTs may be delivered by TLS or OCSP but never
+ * embedded (CONFORMANCE.md §11). */
+hsmca_err hsmca_ct_sct_sign_x509(EVP_PKEY *log_key, X509 *cert, uint64_t timestamp,
+                                 hsmca_sct **out);
 
 /* Verify an SCT over a precertificate entry with a log's public key:
  * version v1, log_id matching the key, hash sha256, signature algorithm
@@ -145,6 +157,69 @@ void hsmca_ct_logs_free(hsmca_ct_log *logs, size_t n);
 /* The log with this id, or NULL. */
 const hsmca_ct_log *hsmca_ct_log_find(const hsmca_ct_log *logs, size_t n,
                                       const uint8_t log_id[32]);
+
+/* ---- RFC 6962 test logs (served by hsmca serve) ---- */
+
+typedef struct hsmca_ct_testlog hsmca_ct_testlog;
+
+/* How a test log misbehaves on purpose, for testing CA-side clients. */
+typedef struct hsmca_ct_testlog_knobs {
+    int reject;                /* answer every add-* call 400 */
+    unsigned delay_ms;         /* wait this long before answering (<= 60000) */
+    double fail_fraction;      /* this fraction of add-* calls gets 503, spread
+                                  evenly and deterministically: with 0.5 every
+                                  second call fails, starting with the second */
+    int wrong_key;             /* sign SCTs with another key (they carry this
+                                  log's id but do not verify) */
+} hsmca_ct_testlog_knobs;
+
+/* A test log named `name` (letters, digits, . - _: it is part of URLs)
+ * run by `operator_name` (NULL: the name), signing with key (a software
+ * ECDSA P-256 or RSA >= 2048 key; shared, not copied). roots: the accepted
+ * roots (add-* chains must end at or under one; none: any chain). */
+hsmca_err hsmca_ct_testlog_new(const char *name, const char *operator_name, EVP_PKEY *key,
+                               X509 *const *roots, size_t n_roots, hsmca_ct_testlog **out);
+void hsmca_ct_testlog_free(hsmca_ct_testlog *l);
+const char *hsmca_ct_testlog_name(const hsmca_ct_testlog *l);
+const char *hsmca_ct_testlog_operator(const hsmca_ct_testlog *l);
+EVP_PKEY *hsmca_ct_testlog_key(const hsmca_ct_testlog *l);
+const uint8_t *hsmca_ct_testlog_id(const hsmca_ct_testlog *l);
+/* HSMCA_E_INPUT for a fraction outside [0, 1] or a delay over 60 s. */
+hsmca_err hsmca_ct_testlog_knobs_check(const hsmca_ct_testlog_knobs *k);
+/* Thread-safe; setting resets the failure counter. */
+hsmca_err hsmca_ct_testlog_set_knobs(hsmca_ct_testlog *l, const hsmca_ct_testlog_knobs *k);
+void hsmca_ct_testlog_get_knobs(hsmca_ct_testlog *l, hsmca_ct_testlog_knobs *out);
+
+/* Answer one RFC 6962 §4 call ("add-pre-chain", "add-chain", "get-roots")
+ * with its JSON body: *http_status and *out (a JSON document, free()) say
+ * what to send: 200 with the SCT (§4.1) or the roots (§4.7); 400 for a
+ * bad body or chain (an "error_message" member says why), 404 for an
+ * unknown call, 405 for the wrong method, 400/503 when a knob says so.
+ * The delay knob sleeps in the calling thread. Returns an error only when
+ * no answer can be made (out of memory). Thread-safe. */
+hsmca_err hsmca_ct_testlog_handle(hsmca_ct_testlog *l, const char *call, int is_post,
+                                  const uint8_t *body, size_t len, uint64_t now_ms,
+                                  int *http_status, char **out);
+
+/* ---- the RFC 6962 log client ---- */
+
+typedef struct hsmca_ct_submit_opts {
+    long timeout_ms;           /* per attempt (connect and answer); 0: 10 s */
+    int attempts;              /* tries in all; 0: 1 */
+    long backoff_ms;           /* wait before the 2nd try, doubled each time (max 8 s) */
+} hsmca_ct_submit_opts;
+
+/* Submit a chain to the log at url (its base URL, e.g.
+ * http://127.0.0.1:8080/ct/log1; "/ct/v1/add-pre-chain" is appended):
+ * add-pre-chain when precert (chain[0] the precertificate, chain[1] its
+ * issuer, ...), else add-chain. Retries transport failures, 5xx and 429
+ * with backoff; other answers are final. HSMCA_E_IO names the log, the
+ * number of attempts and what the last one got (the HTTP status and the
+ * log's error_message, or the transport error); a 200 whose body is not an
+ * SCT is HSMCA_E_INPUT. The SCT is not verified here (the caller knows the
+ * log keys). NULL opts: 10 s, 3 attempts, 250 ms backoff. */
+hsmca_err hsmca_ct_submit(const char *url, X509 *const *chain, size_t n, int precert,
+                          const hsmca_ct_submit_opts *opts, hsmca_sct **out);
 
 /* ---- the final certificate ---- */
 

@@ -95,6 +95,11 @@ hsmca_err hsmca_ocsp_responder_new(hsmca_store *st, hsmca_ocsp_signer_fn get_sig
                                    hsmca_time validity, hsmca_ocsp_responder **out);
 void hsmca_ocsp_responder_free(hsmca_ocsp_responder *r);
 
+/* Read the issuers' OCSP policies from the store again (after
+ * hsmca_store_issuer_set_policy, possibly by another process). Safe while
+ * other threads answer requests. */
+hsmca_err hsmca_ocsp_responder_reload(hsmca_ocsp_responder *r);
+
 /* What a response came to, for logs and the CLI. */
 typedef struct hsmca_ocsp_outcome {
     int status;                /* HSMCA_OCSP_SUCCESSFUL or an error status */
@@ -103,6 +108,9 @@ typedef struct hsmca_ocsp_outcome {
     size_t n_answers;          /* SingleResponses (successful only) */
     int good, revoked, unknown;/* how many of each */
     hsmca_time this_update, next_update;
+    int nonce;                 /* the request had a nonce (echoed) */
+    int64_t issuer_id;         /* the store id of the issuer, 0 if none */
+    hsmca_store_serial serial; /* the first CertID's serial (len 0: none) */
 } hsmca_ocsp_outcome;
 
 /* Answer a DER OCSPRequest. *resp (OPENSSL_free) always receives a DER

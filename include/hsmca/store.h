@@ -326,6 +326,25 @@ hsmca_err hsmca_store_event(hsmca_store *st, int64_t issuer_id, const uint8_t *s
                             size_t serial_len, const char *kind, const char *detail,
                             hsmca_time now);
 
+/* The id of the newest event (0 when there is none). Every state change
+ * writes one in its transaction, so a reader that sees this id change
+ * knows the store changed (hsmca serve notices other processes' changes
+ * this way). */
+hsmca_err hsmca_store_last_event(hsmca_store *st, int64_t *out);
+
+/* One event, as a change notice. */
+typedef struct hsmca_store_change {
+    int64_t id;
+    int64_t issuer_id;         /* 0: none */
+    hsmca_store_serial serial; /* len 0: none */
+    char kind[33];
+} hsmca_store_change;
+
+/* The events after id `after`, oldest first, at most max of them. *out
+ * malloc'd (free()). */
+hsmca_err hsmca_store_events_since(hsmca_store *st, int64_t after, size_t max,
+                                   hsmca_store_change **out, size_t *out_n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -11,6 +11,7 @@
 #include "hsmca/ca.h"
 #include "hsmca/crl.h"
 #include "hsmca/log.h"
+#include "hsmca/ossl.h"
 #include "hsmca/profile.h"
 #include "hsmca/x509.h"
 
@@ -910,5 +911,101 @@ hsmca_err hsmca_ca_issue_final(hsmca_ca *ca, const uint8_t *serial, size_t seria
     r.cert = NULL;
 out:
     hsmca_ca_results_clear(&r, 1);
+    return err;
+}
+
+/* CONFORMANCE.md §11: 2 SCTs up to 180 days of validity, 3 above. */
+static size_t default_min_scts(X509 *precert)
+{
+    hsmca_time nb = 0, na = 0;
+
+    if (hsmca_ossl_time(X509_get0_notBefore(precert), "notBefore", &nb) != HSMCA_OK ||
+        hsmca_ossl_time(X509_get0_notAfter(precert), "notAfter", &na) != HSMCA_OK) {
+        hsmca_err_clear();
+        return 3;
+    }
+    return na - nb + 1 <= 180 * 86400 ? 2 : 3;
+}
+
+hsmca_err hsmca_ca_collect_scts(hsmca_ca *ca, X509 *precert, const char *const *urls,
+                                size_t n_urls, const hsmca_ct_log *logs, size_t n_logs,
+                                const hsmca_ca_ct_policy *policy,
+                                const hsmca_ct_submit_opts *opts, hsmca_sct ***out,
+                                size_t *out_n)
+{
+    hsmca_err err = HSMCA_OK;
+    hsmca_sct **got = NULL;
+    const hsmca_ct_log **used = NULL;
+    size_t n = 0, operators = 0, need, need_ops;
+    X509 *chain[2];
+    char report[2048] = "";
+    size_t rlen = 0;
+
+    HSMCA_ENSURE(ca != NULL && precert != NULL && out != NULL && out_n != NULL &&
+                     (urls != NULL || n_urls == 0),
+                 HSMCA_E_USAGE, "hsmca_ca_collect_scts: missing argument");
+    *out = NULL;
+    *out_n = 0;
+    need = policy != NULL && policy->min_scts > 0 ? policy->min_scts : default_min_scts(precert);
+    need_ops = policy != NULL && policy->min_operators > 0 ? policy->min_operators : 2;
+    if (need_ops > need)
+        need_ops = need;
+    HSMCA_ENSURE(n_urls > 0, HSMCA_E_USAGE, "no CT log URL given");
+    got = calloc(n_urls, sizeof *got);
+    used = calloc(n_urls, sizeof *used);
+    HSMCA_ALLOC(got);
+    HSMCA_ALLOC(used);
+    chain[0] = precert;
+    chain[1] = ca->cert;
+    for (size_t i = 0; i < n_urls && (n < need || operators < need_ops); i++) {
+        hsmca_sct *sct = NULL;
+        const hsmca_ct_log *log = NULL;
+        const char *why = NULL;
+        char buf[400];
+        int dup = 0, new_op = 1;
+
+        if (hsmca_ct_submit(urls[i], chain, 2, 1, opts, &sct) != HSMCA_OK) {
+            snprintf(buf, sizeof buf, "%s", hsmca_err_message());
+            why = buf;
+        } else if ((log = hsmca_ct_log_find(logs, n_logs, sct->log_id)) == NULL) {
+            why = "its SCT's log id is not a known log key (give the log's key)";
+        } else if (hsmca_ct_sct_verify(sct, log->key, precert, ca->cert) != HSMCA_OK) {
+            snprintf(buf, sizeof buf, "%s", hsmca_err_message());
+            why = buf;
+        }
+        for (size_t k = 0; why == NULL && k < n; k++) {
+            dup |= used[k] == log;
+            if (used[k]->operator_name != NULL && log->operator_name != NULL &&
+                strcmp(used[k]->operator_name, log->operator_name) == 0)
+                new_op = 0;
+        }
+        if (why == NULL && dup)
+            why = "an SCT from this log was already got (each SCT from a distinct log)";
+        if (why != NULL) {
+            hsmca_err_clear();
+            hsmca_sct_free(sct);
+            hsmca_log(HSMCA_LOG_WARN, "CT log %s: %s", urls[i], why);
+            if (rlen < sizeof report)
+                rlen += (size_t)snprintf(report + rlen, sizeof report - rlen, "%s%s: %s",
+                                         rlen > 0 ? "; " : "", urls[i], why);
+            continue;
+        }
+        hsmca_log(HSMCA_LOG_INFO, "CT log %s (%s): SCT verified", urls[i], log->name);
+        used[n] = log;
+        got[n++] = sct;
+        operators += new_op;
+    }
+    HSMCA_ENSURE(n >= need && operators >= need_ops, HSMCA_E_STATE,
+                 "only %zu verified SCT%s from %zu operator%s; the CT policy wants %zu from "
+                 "%zu (CONFORMANCE.md §11). %s%s",
+                 n, n == 1 ? "" : "s", operators, operators == 1 ? "" : "s", need, need_ops,
+                 rlen > 0 ? "Logs that failed: " : "", report);
+    *out = got;
+    *out_n = n;
+    got = NULL;
+out:
+    if (got != NULL)
+        hsmca_ct_sct_list_free(got, n);
+    free(used);
     return err;
 }

@@ -27,6 +27,8 @@ static const char main_help[] =
     "  revoke       revoke a serial (precertificate-only serials too)\n"
     "  ocsp         OCSP responses (respond, batch)\n"
     "  crl          sign an issuer's CRL\n"
+    "  serve        HTTP: OCSP, CRLs, CA certificates, the issuance API and test\n"
+    "               CT logs\n"
     "\n"
     "Global options:\n"
     "  --module PATH   PKCS#11 module (default: $HSMCA_PKCS11_MODULE, else\n"
@@ -63,6 +65,7 @@ int main(int argc, char **argv)
         {"revoke", cli_cmd_revoke, "revoke a serial (precert-only ones too)"},
         {"ocsp", cli_cmd_ocsp, "OCSP responses: answer a request, pre-sign a batch"},
         {"crl", cli_cmd_crl, "sign an issuer's CRL"},
+        {"serve", cli_cmd_serve, "serve OCSP, CRLs, CA certificates, the API and test CT logs"},
         {NULL, NULL, NULL}};
     cli_globals g = {NULL, NULL};
     int c, level;

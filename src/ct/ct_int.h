@@ -27,6 +27,7 @@ extern const uint8_t hsmca_ct_oid_sct_list[10];
 /* RFC 6962 §3.2 */
 #define CT_SCT_V1 0
 #define CT_SIGTYPE_CERTIFICATE_TIMESTAMP 0
+#define CT_ENTRY_X509 0
 #define CT_ENTRY_PRECERT 1
 
 /* One DER element: tag, the whole TLV (der, der_len) and its contents. */
@@ -91,15 +92,9 @@ hsmca_err ct_cert_der(X509 *cert, const char *what, uint8_t **out, size_t *out_l
 /* Append a DER length (X.690 §8.1.3, minimal). */
 hsmca_err ct_der_put_len(hsmca_bytes *b, size_t len);
 
-/* ---- base64 (RFC 4648 §4, with padding, strict) ---- */
-
-/* Decode exactly: the alphabet of §4, length a multiple of 4, '=' only as
- * final padding, unused bits zero. *out freed with free() (non-NULL even
- * for an empty input). HSMCA_E_INPUT names `field`. */
-hsmca_err ct_b64_decode(const char *in, size_t in_len, const char *field, uint8_t **out,
-                        size_t *out_len);
-/* Encode; *out NUL-terminated, freed with free(). */
-hsmca_err ct_b64_encode(const uint8_t *in, size_t len, char **out);
+/* base64 lives in core (hsmca/bytes.h); the old names stay for src/ct. */
+#define ct_b64_decode hsmca_base64_decode
+#define ct_b64_encode hsmca_base64_encode
 
 /* Decode a TLS DigitallySigned struct (RFC 5246 §4.7 as used by RFC 6962
  * §3.2) from r into sct's hash_alg, sig_alg, signature (malloc'd). The

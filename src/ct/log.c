@@ -181,8 +181,25 @@ static int signature_ok(EVP_PKEY *key, const uint8_t *data, size_t len, const ui
     return ok;
 }
 
-hsmca_err hsmca_ct_sct_sign(EVP_PKEY *log_key, X509 *precert, X509 *issuer, uint64_t timestamp,
-                            hsmca_sct **out)
+/* The signed data of an x509_entry over cert's DER. */
+static hsmca_err x509_data_for(const hsmca_sct *sct, X509 *cert, uint8_t **out, size_t *out_len)
+{
+    hsmca_err err = HSMCA_OK;
+    unsigned char *der = NULL;
+    int n = i2d_X509(cert, &der);
+
+    HSMCA_OSSL(n > 0, "cannot encode the certificate to log");
+    HSMCA_GUARD(hsmca_ct_x509_signed_data(der, (size_t)n, sct->timestamp, sct->extensions,
+                                          sct->extensions_len, out, out_len));
+out:
+    OPENSSL_free(der);
+    return err;
+}
+
+/* Sign an SCT with the log key: over (precert, issuer) for a precert_entry,
+ * or over cert for an x509_entry (precert NULL). */
+static hsmca_err sign_sct(EVP_PKEY *log_key, X509 *precert, X509 *issuer, X509 *cert,
+                          uint64_t timestamp, hsmca_sct **out)
 {
     hsmca_err err = HSMCA_OK;
     hsmca_sct *sct = NULL;
@@ -190,8 +207,6 @@ hsmca_err hsmca_ct_sct_sign(EVP_PKEY *log_key, X509 *precert, X509 *issuer, uint
     size_t data_len = 0, sig_len = 0;
     EVP_MD_CTX *md = NULL;
 
-    HSMCA_ENSURE(log_key != NULL && precert != NULL && issuer != NULL && out != NULL,
-                 HSMCA_E_USAGE, "hsmca_ct_sct_sign: missing argument");
     *out = NULL;
     sct = calloc(1, sizeof *sct);
     HSMCA_ALLOC(sct);
@@ -202,7 +217,10 @@ hsmca_err hsmca_ct_sct_sign(EVP_PKEY *log_key, X509 *precert, X509 *issuer, uint
     HSMCA_GUARD(hsmca_ct_log_id(log_key, sct->log_id));
     /* No CtExtensions: RFC 6962 defines none (static-ct-api's leaf_index
      * belongs to logs with a tree, which the test log is not). */
-    HSMCA_GUARD(signed_data_for(sct, precert, issuer, &data, &data_len));
+    if (precert != NULL)
+        HSMCA_GUARD(signed_data_for(sct, precert, issuer, &data, &data_len));
+    else
+        HSMCA_GUARD(x509_data_for(sct, cert, &data, &data_len));
 
     md = EVP_MD_CTX_new();
     HSMCA_ALLOC(md);
@@ -228,6 +246,22 @@ out:
     free(data);
     hsmca_sct_free(sct);
     return err;
+}
+
+hsmca_err hsmca_ct_sct_sign(EVP_PKEY *log_key, X509 *precert, X509 *issuer, uint64_t timestamp,
+                            hsmca_sct **out)
+{
+    if (log_key == NULL || precert == NULL || issuer == NULL || out == NULL)
+        return hsmca_err_setf(HSMCA_E_USAGE, "hsmca_ct_sct_sign: missing argument");
+    return sign_sct(log_key, precert, issuer, NULL, timestamp, out);
+}
+
+hsmca_err hsmca_ct_sct_sign_x509(EVP_PKEY *log_key, X509 *cert, uint64_t timestamp,
+                                 hsmca_sct **out)
+{
+    if (log_key == NULL || cert == NULL || out == NULL)
+        return hsmca_err_setf(HSMCA_E_USAGE, "hsmca_ct_sct_sign_x509: missing argument");
+    return sign_sct(log_key, NULL, NULL, cert, timestamp, out);
 }
 
 static void hex8(const uint8_t *p, char *buf)

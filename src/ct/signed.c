@@ -124,33 +124,55 @@ out:
     return err;
 }
 
-hsmca_err hsmca_ct_precert_signed_data(const uint8_t issuer_key_hash[32], const uint8_t *tbs,
-                                       size_t tbs_len, uint64_t timestamp,
-                                       const uint8_t *ext, size_t ext_len, uint8_t **out,
-                                       size_t *out_len)
+/* The digitally-signed struct for either entry type: `entry` is the
+ * precert's issuer_key_hash || TBS or the x509_entry's certificate, each
+ * already in its TLS form except for its length prefix (uint24). */
+static hsmca_err signed_data(uint16_t entry_type, const uint8_t *prefix, size_t prefix_len,
+                             const uint8_t *body, size_t body_len, uint64_t timestamp,
+                             const uint8_t *ext, size_t ext_len, uint8_t **out, size_t *out_len)
 {
     hsmca_err err = HSMCA_OK;
     hsmca_bytes b;
 
     hsmca_bytes_init(&b);
-    HSMCA_ENSURE(issuer_key_hash != NULL && tbs != NULL && out != NULL && out_len != NULL &&
-                     (ext != NULL || ext_len == 0),
-                 HSMCA_E_USAGE, "hsmca_ct_precert_signed_data: missing argument");
-    /* TBSCertificate tbs_certificate is opaque<1..2^24-1> on the wire. */
-    HSMCA_ENSURE(tbs_len >= 1 && tbs_len <= 0xffffff, HSMCA_E_INPUT,
-                 "a TBSCertificate of %zu bytes cannot be logged (RFC 6962 §3.2: 1 to "
-                 "2^24-1 bytes)", tbs_len);
+    /* The TBSCertificate or ASN.1Cert is opaque<1..2^24-1> on the wire. */
+    HSMCA_ENSURE(body_len >= 1 && body_len <= 0xffffff, HSMCA_E_INPUT,
+                 "a certificate or TBSCertificate of %zu bytes cannot be logged (RFC 6962 "
+                 "§3.2: 1 to 2^24-1 bytes)", body_len);
     HSMCA_ENSURE(ext_len <= 0xffff, HSMCA_E_INPUT,
                  "SCT extensions of %zu bytes exceed 65535 (RFC 6962 §3.2)", ext_len);
     HSMCA_GUARD(hsmca_bytes_u8(&b, CT_SCT_V1));
     HSMCA_GUARD(hsmca_bytes_u8(&b, CT_SIGTYPE_CERTIFICATE_TIMESTAMP));
     HSMCA_GUARD(hsmca_bytes_u64(&b, timestamp));
-    HSMCA_GUARD(hsmca_bytes_u16(&b, CT_ENTRY_PRECERT));
-    HSMCA_GUARD(hsmca_bytes_put(&b, issuer_key_hash, 32));
-    HSMCA_GUARD(hsmca_bytes_vec(&b, 3, tbs, tbs_len));
+    HSMCA_GUARD(hsmca_bytes_u16(&b, entry_type));
+    if (prefix_len > 0)
+        HSMCA_GUARD(hsmca_bytes_put(&b, prefix, prefix_len));
+    HSMCA_GUARD(hsmca_bytes_vec(&b, 3, body, body_len));
     HSMCA_GUARD(hsmca_bytes_vec(&b, 2, ext, ext_len));
     HSMCA_GUARD(hsmca_bytes_finish(&b, out, out_len));
 out:
     hsmca_bytes_clear(&b);
     return err;
+}
+
+hsmca_err hsmca_ct_precert_signed_data(const uint8_t issuer_key_hash[32], const uint8_t *tbs,
+                                       size_t tbs_len, uint64_t timestamp,
+                                       const uint8_t *ext, size_t ext_len, uint8_t **out,
+                                       size_t *out_len)
+{
+    if (issuer_key_hash == NULL || tbs == NULL || out == NULL || out_len == NULL ||
+        (ext == NULL && ext_len != 0))
+        return hsmca_err_setf(HSMCA_E_USAGE, "hsmca_ct_precert_signed_data: missing argument");
+    return signed_data(CT_ENTRY_PRECERT, issuer_key_hash, 32, tbs, tbs_len, timestamp, ext,
+                       ext_len, out, out_len);
+}
+
+hsmca_err hsmca_ct_x509_signed_data(const uint8_t *cert, size_t cert_len, uint64_t timestamp,
+                                    const uint8_t *ext, size_t ext_len, uint8_t **out,
+                                    size_t *out_len)
+{
+    if (cert == NULL || out == NULL || out_len == NULL || (ext == NULL && ext_len != 0))
+        return hsmca_err_setf(HSMCA_E_USAGE, "hsmca_ct_x509_signed_data: missing argument");
+    return signed_data(CT_ENTRY_X509, NULL, 0, cert, cert_len, timestamp, ext, ext_len, out,
+                       out_len);
 }

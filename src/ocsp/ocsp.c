@@ -234,12 +234,33 @@ static hsmca_err signer_of(hsmca_ocsp_responder *r, ocsp_issuer *is, hsmca_ocsp_
         HSMCA_ENSURE(!s.delegated || X509_check_issued(is->cert, s.cert) == X509_V_OK,
                      HSMCA_E_INPUT, "issuer '%s': the delegated OCSP responder certificate is "
                      "not issued by it", is->rec->name);
+        /* X509_check_issued compares names (and AKI/keyUsage), not the
+         * signature: a responder certificate under the same name from another
+         * key would pass it, and every client would then reject our answers. */
+        HSMCA_OSSL(!s.delegated || X509_verify(s.cert, X509_get0_pubkey(is->cert)) == 1,
+                   "issuer '%s': the delegated OCSP responder certificate is not signed by "
+                   "its key", is->rec->name);
+        /* RFC 6960 §4.2.2.2: a delegated responder carries id-kp-OCSPSigning. */
+        HSMCA_ENSURE(!s.delegated || ((X509_get_extension_flags(s.cert) & EXFLAG_XKUSAGE) != 0 &&
+                                      (X509_get_extended_key_usage(s.cert) & XKU_OCSP_SIGN) != 0),
+                     HSMCA_E_INPUT, "issuer '%s': the delegated OCSP responder certificate "
+                     "lacks extendedKeyUsage id-kp-OCSPSigning (RFC 6960 §4.2.2.2)",
+                     is->rec->name);
         HSMCA_ENSURE(s.delegated || X509_cmp(s.cert, is->cert) == 0, HSMCA_E_INTERNAL,
                      "issuer '%s': a non-delegated signer must use the issuer certificate",
                      is->rec->name);
         HSMCA_ENSURE(EVP_PKEY_eq(X509_get0_pubkey(s.cert), s.key) == 1, HSMCA_E_VERIFY,
                      "issuer '%s': the OCSP signing key is not the key of its certificate",
                      is->rec->name);
+        /* RFC 5280 §4.2.1.3, BR 7.1.2.10.7 (a CA that signs OCSP itself) and
+         * 7.1.2.8.7 (a delegated responder): signing OCSP responses needs
+         * digitalSignature. No keyUsage extension at all allows it. */
+        HSMCA_ENSURE((X509_get_key_usage(s.cert) & KU_DIGITAL_SIGNATURE) != 0, HSMCA_E_STATE,
+                     "issuer '%s': the %s certificate's keyUsage lacks digitalSignature, so it "
+                     "may not sign OCSP responses (BR 7.1.2.10.7, RFC 5280 §4.2.1.3)%s",
+                     is->rec->name, s.delegated ? "delegated OCSP responder" : "issuer",
+                     s.delegated ? "" : "; register the issuer with a delegated responder "
+                                        "(hsmca issuer add --ocsp-cert)");
         HSMCA_GUARD(hsmca_ossl_time(X509_get0_notAfter(s.cert), "the responder's notAfter",
                                     &na));
         is->signer = s;
@@ -290,7 +311,10 @@ static hsmca_err add_extended_revoke(OCSP_BASICRESP *bs)
     HSMCA_ALLOC(v);
     HSMCA_OSSL(ASN1_OCTET_STRING_set(v, null_der, sizeof null_der) == 1,
                "cannot build the extended-revoke extension");
-    ext = X509_EXTENSION_create_by_NID(NULL, NID_id_pkix_OCSP_extendedStatus, 0, v);
+    /* id-pkix-ocsp-extended-revoke is {id-pkix-ocsp 9} (RFC 6960 §4.4.8),
+     * which OpenSSL names NID_id_pkix_OCSP_valid; its extendedStatus is
+     * {id-pkix-ocsp 8}, another thing. */
+    ext = X509_EXTENSION_create_by_NID(NULL, NID_id_pkix_OCSP_valid, 0, v);
     HSMCA_OSSL(ext != NULL, "cannot build the extended-revoke extension");
     HSMCA_OSSL(OCSP_BASICRESP_add_ext(bs, ext, -1) == 1,
                "cannot add the extended-revoke extension");
@@ -384,16 +408,20 @@ static hsmca_err answer(hsmca_ocsp_responder *r, ocsp_issuer *is, OCSP_CERTID *c
     OCSP_BASICRESP *bs = NULL;
     ASN1_GENERALIZEDTIME *thisupd = NULL, *nextupd = NULL, *revtime = NULL;
     hsmca_time this_update = 0, next_update = 0;
-    int extended = 0;
+    int extended = 0, pp, up;
 
     status = calloc(n, sizeof *status);
     HSMCA_ALLOC(status);
     HSMCA_GUARD(hsmca_store_statuses_get(r->st, is->rec->id, serials, n, status));
+    /* The policy as it is now (hsmca_ocsp_responder_reload may change it). */
+    pthread_mutex_lock(&r->lock);
+    pp = is->rec->ocsp_precert_policy;
+    up = is->rec->ocsp_unassigned_policy;
+    pthread_mutex_unlock(&r->lock);
     /* Decide first: an unauthorized policy answer needs no signature. */
     for (size_t i = 0; i < n; i++) {
         hsmca_ocsp_answer a;
-        hsmca_ocsp_decide(&status[i], is->rec->ocsp_precert_policy,
-                          is->rec->ocsp_unassigned_policy, &a);
+        hsmca_ocsp_decide(&status[i], pp, up, &a);
         if (a.cert_status < 0) {
             o->status = HSMCA_OCSP_UNAUTHORIZED;
             snprintf(o->why, sizeof o->why,
@@ -411,8 +439,7 @@ static hsmca_err answer(hsmca_ocsp_responder *r, ocsp_issuer *is, OCSP_CERTID *c
     HSMCA_OSSL(thisupd != NULL && nextupd != NULL, "cannot encode the OCSP times");
     for (size_t i = 0; i < n; i++) {
         hsmca_ocsp_answer a;
-        hsmca_ocsp_decide(&status[i], is->rec->ocsp_precert_policy,
-                          is->rec->ocsp_unassigned_policy, &a);
+        hsmca_ocsp_decide(&status[i], pp, up, &a);
         ASN1_GENERALIZEDTIME_free(revtime);
         revtime = NULL;
         if (a.cert_status == V_OCSP_CERTSTATUS_REVOKED) {
@@ -440,6 +467,9 @@ static hsmca_err answer(hsmca_ocsp_responder *r, ocsp_issuer *is, OCSP_CERTID *c
     HSMCA_GUARD(sign_encode(bs, &signer, now, resp, resp_len));
     o->status = HSMCA_OCSP_SUCCESSFUL;
     o->n_answers = n;
+    o->nonce = req != NULL && OCSP_REQUEST_get_ext_by_NID(req, NID_id_pkix_OCSP_Nonce, -1) >= 0;
+    o->issuer_id = is->rec->id;
+    o->serial = serials[0];
     o->this_update = this_update;
     o->next_update = next_update;
 out:
@@ -455,10 +485,12 @@ out:
 static void internal_error(hsmca_ocsp_outcome *o)
 {
     const char *detail = hsmca_err_detail();
+    /* hsmca_err_detail() is "" when there is none. */
+    int has = detail != NULL && detail[0] != '\0';
 
     o->status = HSMCA_OCSP_INTERNAL_ERROR;
-    snprintf(o->why, sizeof o->why, "%s%s%s%s", hsmca_err_message(),
-             detail != NULL ? " (" : "", detail != NULL ? detail : "", detail != NULL ? ")" : "");
+    snprintf(o->why, sizeof o->why, "%s%s%s%s", hsmca_err_message(), has ? " (" : "",
+             has ? detail : "", has ? ")" : "");
 }
 
 /* Finish: an error response for any outcome that is not successful. */
@@ -579,5 +611,27 @@ out:
     OCSP_CERTID_free(cid);
     ASN1_INTEGER_free(ai);
     BN_free(bn);
+    return err;
+}
+
+hsmca_err hsmca_ocsp_responder_reload(hsmca_ocsp_responder *r)
+{
+    hsmca_err err = HSMCA_OK;
+    hsmca_store_issuer **recs = NULL;
+    size_t n = 0;
+
+    HSMCA_GUARD(hsmca_store_issuers(r->st, &recs, &n));
+    pthread_mutex_lock(&r->lock);
+    for (size_t i = 0; i < r->n_issuers; i++) {
+        for (size_t k = 0; k < n; k++) {
+            if (recs[k]->id == r->issuers[i].rec->id) {
+                r->issuers[i].rec->ocsp_precert_policy = recs[k]->ocsp_precert_policy;
+                r->issuers[i].rec->ocsp_unassigned_policy = recs[k]->ocsp_unassigned_policy;
+            }
+        }
+    }
+    pthread_mutex_unlock(&r->lock);
+out:
+    hsmca_store_issuers_free(recs, n);
     return err;
 }

@@ -540,3 +540,75 @@ hsmca_err hsmca_store_event(hsmca_store *st, int64_t issuer_id, const uint8_t *s
 out:
     return hsmca_store_op_end(&op, err);
 }
+
+hsmca_err hsmca_store_last_event(hsmca_store *st, int64_t *out)
+{
+    hsmca_err err = HSMCA_OK;
+    store_op op = {0};
+    sqlite3_stmt *s = NULL;
+    int rc;
+
+    HSMCA_ENSURE(out != NULL, HSMCA_E_USAGE, "hsmca_store_last_event: no output");
+    *out = 0;
+    HSMCA_GUARD(hsmca_store_op_begin(&op, st, 0, "cannot read the event log"));
+    HSMCA_GUARD(hsmca_store_op_prepare(&op, "SELECT coalesce(max(id), 0) FROM events", &s));
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW)
+        STORE_OP_FAIL(&op, rc);
+    *out = sqlite3_column_int64(s, 0);
+out:
+    sqlite3_finalize(s);
+    return hsmca_store_op_end(&op, err);
+}
+
+hsmca_err hsmca_store_events_since(hsmca_store *st, int64_t after, size_t max,
+                                   hsmca_store_change **out, size_t *out_n)
+{
+    hsmca_err err = HSMCA_OK;
+    store_op op = {0};
+    sqlite3_stmt *s = NULL;
+    hsmca_store_change *v = NULL;
+    size_t n = 0;
+    int rc;
+
+    HSMCA_ENSURE(out != NULL && out_n != NULL && max > 0, HSMCA_E_USAGE,
+                 "hsmca_store_events_since: no output");
+    *out = NULL;
+    *out_n = 0;
+    v = calloc(max, sizeof *v);
+    HSMCA_ALLOC(v);
+    HSMCA_GUARD(hsmca_store_op_begin(&op, st, 0, "cannot read the event log"));
+    HSMCA_GUARD(hsmca_store_op_prepare(
+        &op,
+        "SELECT id, coalesce(issuer_id, 0), serial, kind FROM events WHERE id > ?1"
+        " ORDER BY id LIMIT ?2",
+        &s));
+    rc = sqlite3_bind_int64(s, 1, after);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
+    if (rc != SQLITE_OK)
+        STORE_OP_FAIL(&op, rc);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        hsmca_store_change *c = &v[n++];
+        const void *serial = sqlite3_column_blob(s, 2);
+        int len = sqlite3_column_bytes(s, 2);
+        const unsigned char *kind = sqlite3_column_text(s, 3);
+
+        c->id = sqlite3_column_int64(s, 0);
+        c->issuer_id = sqlite3_column_int64(s, 1);
+        if (serial != NULL && len > 0 && len <= HSMCA_STORE_SERIAL_MAX) {
+            memcpy(c->serial.b, serial, (size_t)len);
+            c->serial.len = (size_t)len;
+        }
+        snprintf(c->kind, sizeof c->kind, "%s", kind != NULL ? (const char *)kind : "");
+    }
+    if (rc != SQLITE_DONE)
+        STORE_OP_FAIL(&op, rc);
+    *out = v;
+    *out_n = n;
+    v = NULL;
+out:
+    free(v);
+    sqlite3_finalize(s);
+    return hsmca_store_op_end(&op, err);
+}
