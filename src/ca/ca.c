@@ -997,9 +997,9 @@ hsmca_err hsmca_ca_collect_scts(hsmca_ca *ca, X509 *precert, const char *const *
     }
     HSMCA_ENSURE(n >= need && operators >= need_ops, HSMCA_E_STATE,
                  "only %zu verified SCT%s from %zu operator%s; the CT policy wants %zu from "
-                 "%zu (CONFORMANCE.md §11). %s%s",
+                 "%zu (CONFORMANCE.md §11)%s%s",
                  n, n == 1 ? "" : "s", operators, operators == 1 ? "" : "s", need, need_ops,
-                 rlen > 0 ? "Logs that failed: " : "", report);
+                 rlen > 0 ? ". Logs that failed: " : "", report);
     *out = got;
     *out_n = n;
     got = NULL;

@@ -23,6 +23,7 @@ static const char issue_help[] =
     "Commands:\n"
     "  precert      issue a precertificate (RFC 6962 §3.1) from a CSR or public key\n"
     "  final        issue the final certificate for a precertificate, with its SCTs\n"
+    "  cert         both, getting the SCTs from CT logs over HTTP (RFC 6962)\n"
     "\n"
     "docs/issuance.md walks through the whole flow.\n";
 
@@ -71,16 +72,46 @@ static const char final_help[] =
     "  --skip-lint ID       the same lint ids the precertificate was issued with\n"
     "  --pin-file FILE      the token PIN, instead of the issuer's configured source\n";
 
+static const char cert_help[] =
+    "Usage: hsmca [--state DIR] issue cert --issuer NAME (--csr FILE | --pubkey FILE)\n"
+    "           (--dns NAME | --ip ADDR)... --log URL... [--log-key FILE...]\n"
+    "           [--min-scts N] [--min-operators N] [--out FILE] [--precert-out FILE]\n"
+    "\n"
+    "The whole flow: issue the precertificate (as 'issue precert'), submit it\n"
+    "with its issuer to each CT log URL in turn (RFC 6962 add-pre-chain), verify\n"
+    "every SCT against the known log keys, and once the CT policy is met issue\n"
+    "the final certificate with those SCTs embedded. By default the policy is\n"
+    "Chrome's and Apple's (CONFORMANCE.md §11): 2 SCTs for a validity of at\n"
+    "most 180 days, 3 above, from at least 2 log operators, each from a\n"
+    "distinct log. A log that fails, refuses or returns an SCT that does not\n"
+    "verify is skipped and named. If the policy cannot be met, the\n"
+    "precertificate stays issued (its serial is printed) and can be finished\n"
+    "later with 'issue final'.\n"
+    "\n"
+    "  --log URL            a CT log's base URL, e.g. http://127.0.0.1:8080/ct/log1\n"
+    "                       (repeatable; tried in this order)\n"
+    "  --log-key FILE       a log's public key (PEM; FILE.operator names its operator);\n"
+    "                       repeatable. Default: every STATE/ct-logs/*.pem\n"
+    "  --min-scts N         SCTs wanted (default by validity, see above)\n"
+    "  --min-operators N    distinct log operators wanted (default 2)\n"
+    "  --timeout SECONDS    per attempt at a log (default 10); 3 attempts with backoff\n"
+    "  --out FILE           the final certificate (PEM); default stdout\n"
+    "  --precert-out FILE   also write the precertificate (PEM)\n"
+    "  --issuer, --csr, --pubkey, --dns, --ip, --profile, --profiles, --skip-lint,\n"
+    "  --pin-file           as for 'issue precert'\n";
+
 enum {
     OPT_ISSUER = 0x300, OPT_CSR, OPT_PUBKEY, OPT_DNS, OPT_IP, OPT_PROFILE, OPT_PROFILES,
-    OPT_SKIP, OPT_OUT, OPT_PIN_FILE_X, OPT_SERIAL, OPT_PRECERT, OPT_SCT, OPT_LOG_KEY
+    OPT_SKIP, OPT_OUT, OPT_PIN_FILE_X, OPT_SERIAL, OPT_PRECERT, OPT_SCT, OPT_LOG_KEY,
+    OPT_LOG, OPT_MIN_SCTS, OPT_MIN_OPS, OPT_TIMEOUT, OPT_PRECERT_OUT
 };
 
 struct issue_args {
     const char *issuer, *csr, *pubkey, *profile, *profiles, *out, *pin_file, *serial, *precert;
     const char *dns[MAX_NAMES + 1], *ips[MAX_NAMES + 1], *skip[MAX_NAMES + 1];
-    const char *scts[MAX_SCTS + 1], *log_keys[MAX_LOGS + 1];
-    size_t n_dns, n_ips, n_skip, n_scts, n_log_keys;
+    const char *scts[MAX_SCTS + 1], *log_keys[MAX_LOGS + 1], *log_urls[MAX_LOGS + 1];
+    size_t n_dns, n_ips, n_skip, n_scts, n_log_keys, n_log_urls;
+    const char *min_scts, *min_ops, *timeout, *precert_out;
 };
 
 static int push(const char **v, size_t *n, size_t max, const char *arg, const char *what)
@@ -113,6 +144,11 @@ static int take_issue(void *vctx, int opt, const char *arg)
     case OPT_PRECERT: a->precert = arg; return 1;
     case OPT_SCT: return push(a->scts, &a->n_scts, MAX_SCTS, arg, "--sct files");
     case OPT_LOG_KEY: return push(a->log_keys, &a->n_log_keys, MAX_LOGS, arg, "--log-key files");
+    case OPT_LOG: return push(a->log_urls, &a->n_log_urls, MAX_LOGS, arg, "--log URLs");
+    case OPT_MIN_SCTS: a->min_scts = arg; return 1;
+    case OPT_MIN_OPS: a->min_ops = arg; return 1;
+    case OPT_TIMEOUT: a->timeout = arg; return 1;
+    case OPT_PRECERT_OUT: a->precert_out = arg; return 1;
     default: return 0;
     }
 }
@@ -140,6 +176,92 @@ static hsmca_err read_key(const char *path, int csr, EVP_PKEY **out)
         hsmca_err_context("%s", path);
 out:
     free(data);
+    return err;
+}
+
+static hsmca_err load_logs(const cli_globals *g, struct issue_args *a, hsmca_ct_log **logs,
+                           size_t *n);
+
+/* A positive count option (1..max). */
+static hsmca_err count_opt(const char *text, const char *opt, size_t max, size_t *out)
+{
+    char *end;
+    unsigned long v;
+
+    *out = 0;
+    if (text == NULL)
+        return HSMCA_OK;
+    v = strtoul(text, &end, 10);
+    if (end == text || *end != '\0' || v == 0 || v > max)
+        return hsmca_err_setf(HSMCA_E_USAGE, "%s '%s' is not a number from 1 to %zu", opt, text,
+                              max);
+    *out = v;
+    return HSMCA_OK;
+}
+
+/* issue cert: precert, SCTs from the logs, final. */
+static hsmca_err do_cert(const cli_globals *g, struct issue_args *a)
+{
+    hsmca_err err = HSMCA_OK;
+    hsmca_store *st = NULL;
+    hsmca_hsm *hsm = NULL;
+    hsmca_ca *ca = NULL;
+    EVP_PKEY *key = NULL;
+    X509 *pre = NULL, *fin = NULL;
+    uint8_t serial[HSMCA_STORE_SERIAL_MAX];
+    size_t serial_len = 0, n_logs = 0, n_scts = 0, timeout = 0;
+    hsmca_ct_log *logs = NULL;
+    hsmca_sct **scts = NULL;
+    hsmca_ca_ct_policy pol = {0, 0};
+    hsmca_ct_submit_opts so = {10000, 3, 250};
+    hsmca_ca_request req;
+    char hex[2 * HSMCA_STORE_SERIAL_MAX + 1];
+
+    HSMCA_ENSURE((a->csr == NULL) != (a->pubkey == NULL), HSMCA_E_USAGE,
+                 "give exactly one of --csr FILE and --pubkey FILE");
+    HSMCA_ENSURE(a->n_log_urls > 0, HSMCA_E_USAGE, "give at least one --log URL");
+    HSMCA_GUARD(count_opt(a->min_scts, "--min-scts", MAX_LOGS, &pol.min_scts));
+    HSMCA_GUARD(count_opt(a->min_ops, "--min-operators", MAX_LOGS, &pol.min_operators));
+    HSMCA_GUARD(count_opt(a->timeout, "--timeout", 600, &timeout));
+    if (timeout > 0)
+        so.timeout_ms = (long)timeout * 1000;
+    if (a->out != NULL && strcmp(a->out, "-") != 0)
+        HSMCA_GUARD(hsmca_file_check_new(a->out));
+    if (a->precert_out != NULL)
+        HSMCA_GUARD(hsmca_file_check_new(a->precert_out));
+    HSMCA_GUARD(read_key(a->csr != NULL ? a->csr : a->pubkey, a->csr != NULL, &key));
+    HSMCA_GUARD(load_logs(g, a, &logs, &n_logs));
+    HSMCA_GUARD(cli_open_ca(g, a->issuer, a->pin_file, &st, &hsm, &ca));
+    req = (hsmca_ca_request){key, a->dns, a->n_dns, a->ips, a->n_ips, a->profile,
+                             cli_profiles_dir(a->profiles), a->n_skip ? a->skip : NULL};
+    HSMCA_GUARD(hsmca_ca_issue_precert(ca, &req, &pre, serial, &serial_len));
+    cli_hex(serial, serial_len, hex, sizeof hex);
+    fprintf(stderr, "precertificate issued, serial: %s\n", hex);
+    if (a->precert_out != NULL)
+        HSMCA_GUARD(cli_write_cert(pre, a->precert_out));
+    err = hsmca_ca_collect_scts(ca, pre, a->log_urls, a->n_log_urls, logs, n_logs, &pol, &so,
+                                &scts, &n_scts);
+    if (err == HSMCA_OK)
+        err = hsmca_ca_issue_final(ca, serial, serial_len, scts, n_scts, logs, n_logs,
+                                   a->n_skip ? a->skip : NULL, &fin);
+    if (err != HSMCA_OK) {
+        hsmca_err_context("precertificate %s is issued but has no final certificate (finish "
+                          "it later with 'hsmca issue final --serial %s')", hex, hex);
+        goto out;
+    }
+    HSMCA_GUARD(cli_write_cert(fin, a->out));
+    fprintf(a->out == NULL || strcmp(a->out, "-") == 0 ? stderr : stdout,
+            "final certificate issued with %zu SCTs, serial: %s\n", n_scts, hex);
+out:
+    if (scts != NULL)
+        hsmca_ct_sct_list_free(scts, n_scts);
+    hsmca_ct_logs_free(logs, n_logs);
+    X509_free(pre);
+    X509_free(fin);
+    EVP_PKEY_free(key);
+    hsmca_ca_free(ca);
+    hsmca_hsm_free(hsm);
+    hsmca_store_close(st);
     return err;
 }
 
@@ -278,7 +400,9 @@ out:
     return err;
 }
 
-static int run_issue(const cli_globals *g, int argc, char **argv, int final)
+enum { MODE_PRECERT, MODE_FINAL, MODE_CERT };
+
+static int run_issue(const cli_globals *g, int argc, char **argv, int mode)
 {
     static const struct option opts[] = {
         {"issuer", required_argument, NULL, OPT_ISSUER},
@@ -295,30 +419,44 @@ static int run_issue(const cli_globals *g, int argc, char **argv, int final)
         {"precert", required_argument, NULL, OPT_PRECERT},
         {"sct", required_argument, NULL, OPT_SCT},
         {"log-key", required_argument, NULL, OPT_LOG_KEY},
+        {"log", required_argument, NULL, OPT_LOG},
+        {"min-scts", required_argument, NULL, OPT_MIN_SCTS},
+        {"min-operators", required_argument, NULL, OPT_MIN_OPS},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"precert-out", required_argument, NULL, OPT_PRECERT_OUT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    const char *cmd = final ? "hsmca issue final" : "hsmca issue precert";
+    static const char *const names[] = {"precert", "final", "cert"};
+    static const char *const cmds[] = {"hsmca issue precert", "hsmca issue final",
+                                       "hsmca issue cert"};
+    static const char *const helps[] = {precert_help, final_help, cert_help};
+    const char *cmd = cmds[mode];
+    int final = mode == MODE_FINAL;
     struct issue_args *a = calloc(1, sizeof(*a));
     int done = 0, rc;
 
     if (a == NULL)
         return CLI_FAIL;
-    rc = cli_parse(argc, argv, cmd, final ? final_help : precert_help, opts, take_issue, a, &done);
+    rc = cli_parse(argc, argv, cmd, helps[mode], opts, take_issue, a, &done);
     if (rc != CLI_OK || done)
         goto out;
     if (optind != argc) {
         rc = cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
         goto out;
     }
-    /* Options of the other subcommand are mistakes, not silently ignored. */
-    if (final ? (a->csr || a->pubkey || a->n_dns || a->n_ips || a->profile)
-              : (a->serial || a->precert || a->n_scts || a->n_log_keys)) {
-        rc = cli_usage_error(cmd, "an option of 'issue %s' was given to 'issue %s'",
-                             final ? "precert" : "final", final ? "final" : "precert");
+    /* Options of another subcommand are mistakes, not silently ignored. */
+    if ((mode != MODE_FINAL && (a->serial || a->precert || a->n_scts)) ||
+        (mode == MODE_PRECERT && a->n_log_keys) ||
+        (mode != MODE_CERT && (a->n_log_urls || a->min_scts || a->min_ops || a->timeout ||
+                               a->precert_out)) ||
+        (final && (a->csr || a->pubkey || a->n_dns || a->n_ips || a->profile))) {
+        rc = cli_usage_error(cmd, "an option of another 'issue' command was given to 'issue %s' "
+                             "(see its --help)", names[mode]);
         goto out;
     }
-    if ((final ? do_final(g, a) : do_precert(g, a)) != HSMCA_OK)
-        rc = cli_fail();
+    if ((mode == MODE_FINAL ? do_final(g, a) : mode == MODE_CERT ? do_cert(g, a)
+                                                                 : do_precert(g, a)) != HSMCA_OK)
+        rc = hsmca_err_last() == HSMCA_E_USAGE ? (cli_fail(), CLI_USAGE) : cli_fail();
 out:
     free(a);
     return rc;
@@ -326,12 +464,17 @@ out:
 
 static int cmd_precert(const cli_globals *g, int argc, char **argv)
 {
-    return run_issue(g, argc, argv, 0);
+    return run_issue(g, argc, argv, MODE_PRECERT);
 }
 
 static int cmd_final(const cli_globals *g, int argc, char **argv)
 {
-    return run_issue(g, argc, argv, 1);
+    return run_issue(g, argc, argv, MODE_FINAL);
+}
+
+static int cmd_cert(const cli_globals *g, int argc, char **argv)
+{
+    return run_issue(g, argc, argv, MODE_CERT);
 }
 
 int cli_cmd_issue(const cli_globals *g, int argc, char **argv)
@@ -339,6 +482,7 @@ int cli_cmd_issue(const cli_globals *g, int argc, char **argv)
     static const cli_command cmds[] = {
         {"precert", cmd_precert, "issue a precertificate"},
         {"final", cmd_final, "issue a final certificate"},
+        {"cert", cmd_cert, "precertificate, SCTs from CT logs over HTTP, final"},
         {NULL, NULL, NULL}};
 
     return cli_dispatch(g, "hsmca issue", cmds, issue_help, argc - 1, argv + 1);

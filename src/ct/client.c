@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "ct/ct_int.h"
+#include "hsmca/log.h"
 
 /* A log's answer is one small JSON object; anything bigger is not one. */
 #define CLIENT_BODY_MAX (64 * 1024)
@@ -191,6 +192,8 @@ hsmca_err hsmca_ct_submit(const char *url, X509 *const *chain, size_t n, int pre
                        (int)ulen, url, precert ? "precertificate" : "certificate", attempt,
                        attempt == 1 ? "" : "s", why);
         }
+        hsmca_log(HSMCA_LOG_INFO, "CT log %.*s, attempt %d: %s; retrying in %ld ms", (int)ulen,
+                  url, attempt, why, wait);
         sleep_ms(wait);
         wait = wait * 2 > 8000 ? 8000 : wait * 2;
     }
