@@ -76,6 +76,7 @@ static unsigned status_for(hsmca_err e)
     case HSMCA_E_VERIFY: return MHD_HTTP_UNPROCESSABLE_CONTENT;
     case HSMCA_E_IO: return MHD_HTTP_BAD_GATEWAY;
     case HSMCA_E_NOMEM:
+    case HSMCA_E_CRYPTO:
     case HSMCA_E_INTERNAL: return MHD_HTTP_INTERNAL_SERVER_ERROR;
     default: return MHD_HTTP_SERVICE_UNAVAILABLE; /* token, PIN, module */
     }
