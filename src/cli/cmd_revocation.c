@@ -239,11 +239,29 @@ static int cmd_respond(const cli_globals *g, int argc, char **argv)
         return CLI_USAGE;
     }
     sc.pin_file = a.pin_file;
-    /* Read one octet more than accepted so an oversized request is
-     * answered malformedRequest like any other bad request. */
-    if ((a.out != NULL && strcmp(a.out, "-") != 0 && hsmca_file_check_new(a.out) != HSMCA_OK) ||
-        hsmca_file_read(a.request, HSMCA_OCSP_REQUEST_MAX + 1, &req, &req_len) != HSMCA_OK ||
-        cli_state_dir(g, &state) != HSMCA_OK || hsmca_store_open(state, &st) != HSMCA_OK ||
+    if (a.out != NULL && strcmp(a.out, "-") != 0 && hsmca_file_check_new(a.out) != HSMCA_OK) {
+        rc = cli_fail();
+        goto out;
+    }
+    /* Read one octet more than accepted so a request of exactly that size
+     * reaches the parser; hsmca_file_read refuses anything larger with
+     * HSMCA_E_INPUT. Either way an oversized request is answered
+     * malformedRequest like any other bad request (RFC 6960 §2.3). */
+    if (hsmca_file_read(a.request, HSMCA_OCSP_REQUEST_MAX + 1, &req, &req_len) != HSMCA_OK) {
+        if (hsmca_err_last() != HSMCA_E_INPUT) {
+            rc = cli_fail();
+            goto out;
+        }
+        hsmca_err_clear();
+        memset(&o, 0, sizeof o);
+        o.status = HSMCA_OCSP_MALFORMED_REQUEST;
+        snprintf(o.why, sizeof o.why, "the request is more than %d octets; at most %d are accepted",
+                 HSMCA_OCSP_REQUEST_MAX + 1, HSMCA_OCSP_REQUEST_MAX);
+        if (hsmca_ocsp_error_response(o.status, &resp, &resp_len) != HSMCA_OK) {
+            rc = cli_fail();
+            goto out;
+        }
+    } else if (cli_state_dir(g, &state) != HSMCA_OK || hsmca_store_open(state, &st) != HSMCA_OK ||
         hsmca_ocsp_responder_new(st, open_signer, &sc, validity, &r) != HSMCA_OK ||
         hsmca_ocsp_respond(r, req, req_len, hsmca_clock_now(), &resp, &resp_len, &o) !=
             HSMCA_OK) {

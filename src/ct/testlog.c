@@ -342,7 +342,7 @@ hsmca_err hsmca_ct_testlog_handle(hsmca_ct_testlog *l, const char *call, int is_
         sleep_ms(k.delay_ms);
     HSMCA_ENSURE_REPLY(!k.reject, 400, "this test log rejects every submission (knob reject)");
     HSMCA_ENSURE_REPLY(!fail, 503, "this test log fails this call (knob fail)");
-    if (parse_chain(body, len, &chain) != HSMCA_OK || check_chain(l, chain) != HSMCA_OK) {
+    if (parse_chain(body, len, &chain) != HSMCA_OK) {
         err = reply_error(400, hsmca_err_message(), http_status, out);
         goto out;
     }
@@ -364,6 +364,10 @@ hsmca_err hsmca_ct_testlog_handle(hsmca_ct_testlog *l, const char *call, int is_
         EXTENDED_KEY_USAGE_free(eku);
         HSMCA_ENSURE_REPLY(!psc, 400, "precertificate signing certificates are not supported by "
                                       "the test log");
+    }
+    if (check_chain(l, chain) != HSMCA_OK) {
+        err = reply_error(400, hsmca_err_message(), http_status, out);
+        goto out;
     }
     HSMCA_GUARD(signing_key(l, k.wrong_key, &key));
     if (precert)

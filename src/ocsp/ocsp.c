@@ -28,7 +28,7 @@ typedef struct ocsp_issuer {
     uint8_t name_sha1[20], key_sha1[20], name_sha256[32], key_sha256[32];
     int have_signer;
     hsmca_ocsp_signer signer;
-    hsmca_time signer_not_after;
+    hsmca_time signer_not_before, signer_not_after;
 } ocsp_issuer;
 
 struct hsmca_ocsp_responder {
@@ -263,6 +263,8 @@ static hsmca_err signer_of(hsmca_ocsp_responder *r, ocsp_issuer *is, hsmca_ocsp_
                                         "(hsmca issuer add --ocsp-cert)");
         HSMCA_GUARD(hsmca_ossl_time(X509_get0_notAfter(s.cert), "the responder's notAfter",
                                     &na));
+        HSMCA_GUARD(hsmca_ossl_time(X509_get0_notBefore(s.cert), "the responder's notBefore",
+                                    &is->signer_not_before));
         is->signer = s;
         is->signer_not_after = na;
         is->have_signer = 1;
@@ -383,6 +385,11 @@ static hsmca_err window(hsmca_ocsp_responder *r, const ocsp_issuer *is, hsmca_ti
     *this_update = *next_update = 0;
     char when[32];
 
+    /* A response signed before its signer's validity begins would not
+     * verify at thisUpdate. */
+    HSMCA_ENSURE(now >= is->signer_not_before, HSMCA_E_STATE,
+                 "issuer '%s': the OCSP responder certificate is not valid before %s",
+                 is->rec->name, hsmca_clock_format(is->signer_not_before, when, sizeof when));
     if (next > is->signer_not_after)
         next = is->signer_not_after;
     HSMCA_ENSURE(next - now + 1 >= HSMCA_OCSP_VALIDITY_MIN, HSMCA_E_STATE,

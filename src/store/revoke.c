@@ -127,6 +127,7 @@ hsmca_err hsmca_store_statuses_get(hsmca_store *st, int64_t issuer_id,
                  "hsmca_store_statuses_get: %zu serials announced, no serials or no output", n);
     for (size_t i = 0; i < n; i++) {
         memset(&out[i], 0, sizeof out[i]);
+        out[i].reason = -1;
         if (serials[i].len <= HSMCA_STORE_SERIAL_MAX)
             out[i].serial = serials[i];
     }

@@ -208,6 +208,8 @@ static const char *const migration_2[] = {
     "BEGIN SELECT RAISE(ABORT, 'a CRL number must be taken before it is used'); END;\n",
     "CREATE TRIGGER crls_kept_u BEFORE UPDATE ON crls\n"
     "BEGIN SELECT RAISE(ABORT, 'recorded CRLs never change'); END;\n",
+    "CREATE TRIGGER crls_kept_d BEFORE DELETE ON crls\n"
+    "BEGIN SELECT RAISE(ABORT, 'recorded CRLs are never deleted'); END;\n",
     NULL,
 };
 

@@ -27,6 +27,7 @@
 
 #include <cmocka.h>
 
+#include <jansson.h>
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
 #include <openssl/ct.h>
@@ -1728,6 +1729,326 @@ static void test_der_walker(void **state)
     X509_free(pre);
 }
 
+
+/* ---- the RFC 6962 test log (issue #6) ---- */
+
+/* {"chain": [...]} of the given certificates. */
+static char *chain_body(X509 *const *v, size_t n)
+{
+    size_t cap = 65536, o = 0;
+    char *body = malloc(cap);
+
+    assert_non_null(body);
+    o += (size_t)snprintf(body + o, cap - o, "{\"chain\":[");
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *der = NULL;
+        size_t len = 0;
+        char *b64 = NULL;
+        assert_int_equal(hsmca_x509_to_der(v[i], &der, &len), HSMCA_OK);
+        assert_int_equal(hsmca_base64_encode(der, len, &b64), HSMCA_OK);
+        o += (size_t)snprintf(body + o, cap - o, "%s\"%s\"", i > 0 ? "," : "", b64);
+        OPENSSL_free(der);
+        free(b64);
+    }
+    o += (size_t)snprintf(body + o, cap - o, "]}");
+    assert_true(o < cap);
+    return body;
+}
+
+/* One call; returns the HTTP status, *json the answer (free). */
+static int log_call(hsmca_ct_testlog *l, const char *call, int post, const char *body,
+                    char **json)
+{
+    int status = 0;
+
+    *json = NULL;
+    if (hsmca_ct_testlog_handle(l, call, post, (const uint8_t *)body,
+                                body != NULL ? strlen(body) : 0, P.now_ms, &status,
+                                json) != HSMCA_OK)
+        fail_msg("testlog %s: %s", call, hsmca_err_message());
+    assert_non_null(*json);
+    return status;
+}
+
+static void expect_log_error(hsmca_ct_testlog *l, const char *call, int post, const char *body,
+                             int want, const char *needle)
+{
+    char *json = NULL;
+    int st = log_call(l, call, post, body, &json);
+
+    if (st != want || strstr(json, needle) == NULL)
+        fail_msg("%s: got %d %s, want %d with \"%s\"", call, st, json, want, needle);
+    free(json);
+}
+
+static void test_testlog_add_pre_chain(void **state)
+{
+    hsmca_ct_testlog *l = NULL;
+    X509 *pre = precert(), *chain[3], *fin;
+    X509 *roots[1] = { P.root };
+    EVP_PKEY *keys[1] = { P.log_ec };
+    char *body, *json = NULL, dir[4096];
+    hsmca_sct *sct = NULL;
+    CTLOG_STORE *store;
+    int st[1];
+
+    (void)state;
+    assert_int_equal(hsmca_ct_testlog_new("log-1", "op 1", P.log_ec, roots, 1, &l), HSMCA_OK);
+    assert_string_equal(hsmca_ct_testlog_operator(l), "op 1");
+    chain[0] = pre;
+    chain[1] = P.ca;
+    chain[2] = P.root;
+    for (size_t n = 2; n <= 3; n++) {
+        body = chain_body(chain, n);
+        assert_int_equal(log_call(l, "add-pre-chain", 1, body, &json), 200);
+        assert_int_equal(hsmca_ct_sct_from_json(json, strlen(json), &sct), HSMCA_OK);
+        assert_int_equal(sct->timestamp, P.now_ms);
+        /* Ours, and OpenSSL's own CT validation as the independent check. */
+        assert_int_equal(hsmca_ct_sct_verify(sct, P.log_ec, pre, P.ca), HSMCA_OK);
+        fin = final_of(pre, &sct, 1);
+        assert_int_equal(hsmca_test_mkdtemp(dir, sizeof dir), 0);
+        store = store_of(keys, 1, dir);
+        assert_int_equal(openssl_validate(fin, P.ca, store, st), 1);
+        assert_int_equal(st[0], SCT_VALIDATION_STATUS_VALID);
+        CTLOG_STORE_free(store);
+        hsmca_test_rmtree(dir);
+        X509_free(fin);
+        hsmca_sct_free(sct);
+        free(json);
+        free(body);
+    }
+    X509_free(pre);
+    hsmca_ct_testlog_free(l);
+}
+
+/* OpenSSL's verdict on an x509_entry SCT over cert. */
+static int openssl_validate_x509(const hsmca_sct *sct, X509 *cert, X509 *issuer, EVP_PKEY *log)
+{
+    uint8_t *tls = NULL;
+    size_t len = 0;
+    const unsigned char *p;
+    SCT *o;
+    CT_POLICY_EVAL_CTX *ctx = CT_POLICY_EVAL_CTX_new();
+    CTLOG_STORE *store;
+    char dir[4096];
+    EVP_PKEY *keys[1] = { log };
+    int status;
+
+    assert_int_equal(hsmca_ct_sct_encode(sct, &tls, &len), HSMCA_OK);
+    p = tls;
+    o = o2i_SCT(NULL, &p, len);
+    assert_non_null(o);
+    assert_int_equal(SCT_set_log_entry_type(o, CT_LOG_ENTRY_TYPE_X509), 1);
+    assert_int_equal(hsmca_test_mkdtemp(dir, sizeof dir), 0);
+    store = store_of(keys, 1, dir);
+    assert_int_equal(CT_POLICY_EVAL_CTX_set1_cert(ctx, cert), 1);
+    assert_int_equal(CT_POLICY_EVAL_CTX_set1_issuer(ctx, issuer), 1);
+    CT_POLICY_EVAL_CTX_set_shared_CTLOG_STORE(ctx, store);
+    CT_POLICY_EVAL_CTX_set_time(ctx, P.now_ms + 60000);
+    (void)SCT_validate(o, ctx);
+    status = (int)SCT_get_validation_status(o);
+    ERR_clear_error();
+    SCT_free(o);
+    CT_POLICY_EVAL_CTX_free(ctx);
+    CTLOG_STORE_free(store);
+    hsmca_test_rmtree(dir);
+    free(tls);
+    return status;
+}
+
+static void test_testlog_add_chain_and_roots(void **state)
+{
+    hsmca_ct_testlog *l = NULL, *open_log = NULL;
+    X509 *pre = precert(), *fin, *chain[2];
+    X509 *roots[1] = { P.root };
+    hsmca_sct *sct = NULL, *psct = sign_sct(P.log_ec, pre, P.ca, P.now_ms);
+    char *body, *json = NULL;
+    json_t *doc, *certs;
+
+    (void)state;
+    assert_int_equal(hsmca_ct_testlog_new("log1", NULL, P.log_ec, roots, 1, &l), HSMCA_OK);
+    assert_string_equal(hsmca_ct_testlog_operator(l), "log1");
+    fin = final_of(pre, &psct, 1);
+    assert_int_equal(hsmca_x509_sign(fin, P.ca_key, P.ca_key), HSMCA_OK);
+    chain[0] = fin;
+    chain[1] = P.ca;
+    body = chain_body(chain, 2);
+    assert_int_equal(log_call(l, "add-chain", 1, body, &json), 200);
+    assert_int_equal(hsmca_ct_sct_from_json(json, strlen(json), &sct), HSMCA_OK);
+    /* An x509_entry SCT: OpenSSL checks it over the certificate itself;
+     * the same SCT is not valid as a precert entry. */
+    assert_int_equal(openssl_validate_x509(sct, fin, P.ca, P.log_ec),
+                     SCT_VALIDATION_STATUS_VALID);
+    assert_int_not_equal(hsmca_ct_sct_verify(sct, P.log_ec, pre, P.ca), HSMCA_OK);
+    hsmca_err_clear();
+    free(json);
+    free(body);
+
+    /* get-roots: the configured root, base64 DER. */
+    assert_int_equal(log_call(l, "get-roots", 0, NULL, &json), 200);
+    doc = json_loads(json, 0, NULL);
+    certs = json_object_get(doc, "certificates");
+    assert_true(json_is_array(certs) && json_array_size(certs) == 1);
+    {
+        uint8_t *der = NULL, *want = NULL;
+        size_t len = 0, want_len = 0;
+        const char *b = json_string_value(json_array_get(certs, 0));
+        assert_int_equal(hsmca_base64_decode(b, strlen(b), "root", &der, &len), HSMCA_OK);
+        assert_int_equal(hsmca_x509_to_der(P.root, &want, &want_len), HSMCA_OK);
+        assert_int_equal(len, want_len);
+        assert_memory_equal(der, want, len);
+        free(der);
+        OPENSSL_free(want);
+    }
+    json_decref(doc);
+    free(json);
+    /* No roots: get-roots is empty and any chain is taken. */
+    assert_int_equal(hsmca_ct_testlog_new("open", NULL, P.log_ec, NULL, 0, &open_log), HSMCA_OK);
+    expect_log_error(open_log, "get-roots", 0, NULL, 200, "\"certificates\":[]");
+    hsmca_sct_free(sct);
+    hsmca_sct_free(psct);
+    X509_free(fin);
+    X509_free(pre);
+    hsmca_ct_testlog_free(l);
+    hsmca_ct_testlog_free(open_log);
+}
+
+static void test_testlog_refusals(void **state)
+{
+    hsmca_ct_testlog *l = NULL, *bad = NULL;
+    X509 *pre = precert(), *other_root, *chain[3];
+    EVP_PKEY *other_key = gen("P-256");
+    X509 *roots[1] = { P.root };
+    char *body;
+
+    (void)state;
+    assert_int_equal(hsmca_ct_testlog_new("log1", NULL, P.log_ec, roots, 1, &l), HSMCA_OK);
+    expect_log_error(l, "add-pre-chain", 1, "", 400, "not JSON");
+    expect_log_error(l, "add-pre-chain", 1, "[1]", 400, "\\\"chain\\\"");
+    expect_log_error(l, "add-pre-chain", 1, "{\"chain\":[]}", 400, "\\\"chain\\\"");
+    expect_log_error(l, "add-pre-chain", 1, "{\"chain\":[1]}", 400, "not a string");
+    expect_log_error(l, "add-pre-chain", 1, "{\"chain\":[\"!!!!\"]}", 400, "base64");
+    expect_log_error(l, "add-pre-chain", 1, "{\"chain\":[\"AAAA\"]}", 400, "not one DER");
+    expect_log_error(l, "add-pre-chain", 1, "{\"chain\":[\"a\",\"a\"],\"chain\":[]}", 400,
+                     "not JSON");
+    expect_log_error(l, "add-pre-chain", 0, "{}", 405, "POST");
+    expect_log_error(l, "get-roots", 1, NULL, 405, "GET");
+    expect_log_error(l, "get-entries", 0, NULL, 404, "unknown call");
+    /* A precert alone: no issuer. */
+    chain[0] = pre;
+    body = chain_body(chain, 1);
+    expect_log_error(l, "add-pre-chain", 1, body, 400, "chain[1]");
+    free(body);
+    /* The wrong call for the kind of certificate. */
+    chain[1] = P.ca;
+    body = chain_body(chain, 2);
+    expect_log_error(l, "add-chain", 1, body, 400, "add-pre-chain");
+    free(body);
+    /* Not signed by the next one. */
+    chain[1] = P.ca_rsa;
+    body = chain_body(chain, 2);
+    expect_log_error(l, "add-pre-chain", 1, body, 400, "not signed by chain[1]");
+    free(body);
+    /* Not under an accepted root. */
+    other_root = sign_reparse(build(P.p_root, ROOT_SUBJECT, other_key, NULL, other_key, NULL, 0),
+                              other_key);
+    assert_int_equal(hsmca_ct_testlog_new("log2", NULL, P.log_ec, &other_root, 1, &bad),
+                     HSMCA_OK);
+    chain[1] = P.ca;
+    body = chain_body(chain, 2);
+    expect_log_error(bad, "add-pre-chain", 1, body, 400, "does not end at a root");
+    free(body);
+    hsmca_ct_testlog_free(bad);
+    bad = NULL;
+    /* Names that would not fit a URL, keys RFC 6962 does not allow. */
+    assert_int_equal(hsmca_ct_testlog_new("a/b", NULL, P.log_ec, NULL, 0, &bad), HSMCA_E_INPUT);
+    assert_null(bad);
+    {
+        EVP_PKEY *p384 = gen("P-384");
+        hsmca_ct_testlog *x = NULL;
+        assert_int_equal(hsmca_ct_testlog_new("p384", NULL, p384, NULL, 0, &x), HSMCA_OK);
+        /* The id is computed; signing refuses the curve (RFC 6962 §2.1.4). */
+        chain[1] = P.ca;
+        body = chain_body(chain, 2);
+        expect_log_error(x, "add-pre-chain", 1, body, 400, "P-256");
+        free(body);
+        hsmca_ct_testlog_free(x);
+        EVP_PKEY_free(p384);
+    }
+    hsmca_err_clear();
+    X509_free(other_root);
+    EVP_PKEY_free(other_key);
+    X509_free(pre);
+    hsmca_ct_testlog_free(l);
+}
+
+static void test_testlog_knobs(void **state)
+{
+    hsmca_ct_testlog *l = NULL;
+    hsmca_ct_testlog_knobs k = { 0, 0, 0.0, 0 }, got;
+    X509 *pre = precert(), *chain[2];
+    char *body, *json = NULL;
+    hsmca_sct *sct = NULL;
+    int seen[8];
+
+    (void)state;
+    assert_int_equal(hsmca_ct_testlog_new("log1", NULL, P.log_ec, NULL, 0, &l), HSMCA_OK);
+    chain[0] = pre;
+    chain[1] = P.ca;
+    body = chain_body(chain, 2);
+    /* Out of range knobs are refused and change nothing. */
+    k.fail_fraction = 1.5;
+    assert_int_equal(hsmca_ct_testlog_set_knobs(l, &k), HSMCA_E_INPUT);
+    k.fail_fraction = 0.0;
+    k.delay_ms = 60001;
+    assert_int_equal(hsmca_ct_testlog_set_knobs(l, &k), HSMCA_E_INPUT);
+    hsmca_ct_testlog_get_knobs(l, &got);
+    assert_int_equal(got.delay_ms, 0);
+    hsmca_err_clear();
+    /* reject */
+    k = (hsmca_ct_testlog_knobs){ 1, 0, 0.0, 0 };
+    assert_int_equal(hsmca_ct_testlog_set_knobs(l, &k), HSMCA_OK);
+    expect_log_error(l, "add-pre-chain", 1, body, 400, "reject");
+    /* fail 0.5: every second call, from the second; 0.25 every fourth. */
+    k = (hsmca_ct_testlog_knobs){ 0, 0, 0.5, 0 };
+    assert_int_equal(hsmca_ct_testlog_set_knobs(l, &k), HSMCA_OK);
+    for (int i = 0; i < 8; i++) {
+        seen[i] = log_call(l, "add-pre-chain", 1, body, &json);
+        free(json);
+    }
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(seen[i], i % 2 == 0 ? 200 : 503);
+    k.fail_fraction = 0.25;
+    assert_int_equal(hsmca_ct_testlog_set_knobs(l, &k), HSMCA_OK);
+    for (int i = 0; i < 8; i++) {
+        seen[i] = log_call(l, "add-pre-chain", 1, body, &json);
+        free(json);
+    }
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(seen[i], i % 4 == 3 ? 503 : 200);
+    k.fail_fraction = 1.0;
+    assert_int_equal(hsmca_ct_testlog_set_knobs(l, &k), HSMCA_OK);
+    expect_log_error(l, "add-pre-chain", 1, body, 503, "fail");
+    /* wrong key: this log's id, a signature that does not verify. */
+    k = (hsmca_ct_testlog_knobs){ 0, 0, 0.0, 1 };
+    assert_int_equal(hsmca_ct_testlog_set_knobs(l, &k), HSMCA_OK);
+    assert_int_equal(log_call(l, "add-pre-chain", 1, body, &json), 200);
+    assert_int_equal(hsmca_ct_sct_from_json(json, strlen(json), &sct), HSMCA_OK);
+    assert_memory_equal(sct->log_id, hsmca_ct_testlog_id(l), 32);
+    expect_err_at(hsmca_ct_sct_verify(sct, P.log_ec, pre, P.ca), HSMCA_E_VERIFY,
+                  "does not verify", "wrong-key SCT", __LINE__);
+    hsmca_sct_free(sct);
+    free(json);
+    /* delay: answered (not timed: tests never time anything). */
+    k = (hsmca_ct_testlog_knobs){ 0, 5, 0.0, 0 };
+    assert_int_equal(hsmca_ct_testlog_set_knobs(l, &k), HSMCA_OK);
+    assert_int_equal(log_call(l, "add-pre-chain", 1, body, &json), 200);
+    free(json);
+    free(body);
+    X509_free(pre);
+    hsmca_ct_testlog_free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1752,6 +2073,10 @@ int main(void)
         cmocka_unit_test(test_logs_load),
         cmocka_unit_test(test_poison_only_precert),
         cmocka_unit_test(test_der_walker),
+        cmocka_unit_test(test_testlog_add_pre_chain),
+        cmocka_unit_test(test_testlog_add_chain_and_roots),
+        cmocka_unit_test(test_testlog_refusals),
+        cmocka_unit_test(test_testlog_knobs),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -1583,6 +1583,697 @@ static void test_certs_get(void **state)
     expect_ok(hsmca_store_certs_get(f->st, f->sub, v, 0, out), "empty");
 }
 
+/* ---- revocation, statuses, CRL numbers, OCSP policy (issue #5) ---- */
+
+static void do_revoke(struct fixture *f, const uint8_t *sn, size_t n, hsmca_time at, int reason,
+                      hsmca_time now)
+{
+    expect_ok(hsmca_store_revoke(f->st, f->sub, sn, n, at, reason, now), "revoke");
+}
+
+static long long revocation_rows(sqlite3 *db)
+{
+    return raw_int(db, "SELECT count(*) FROM revocations", NULL, 0);
+}
+
+/* Only an assigned serial is revoked, once; the refusals change nothing. */
+static void test_revoke_rules(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t res[8], pre[8], fin[8], unk[8], d[8];
+    size_t n = serial_n(res, 0x500);
+    hsmca_store_cert *c = NULL;
+    char text[128];
+    sqlite3 *db;
+
+    serial_n(pre, 0x501);
+    serial_n(fin, 0x502);
+    serial_n(unk, 0x503);
+    serial_n(d, 0x504);
+    expect_ok(hsmca_store_serial_reserve(f->st, f->sub, res, n, T0), "reserve");
+    expect_ok(hsmca_store_serial_reserve(f->st, f->sub, pre, n, T0), "reserve");
+    expect_ok(hsmca_store_serial_reserve(f->st, f->sub, fin, n, T0), "reserve");
+    expect_ok(hsmca_store_serial_reserve(f->st, f->sub, d, n, T0), "reserve");
+    do_precert(f, pre, n);
+    do_precert(f, fin, n);
+    do_final(f, fin, n);
+    do_precert(f, d, n);
+    db = raw_open(f);
+
+    expect_err(hsmca_store_revoke(f->st, f->sub, unk, n, T0 + 10, 1, T0 + 20), HSMCA_E_NOT_FOUND,
+               "cannot revoke serial 112200000503 of issuer 'sub': the issuer never issued it");
+    expect_err(hsmca_store_revoke(f->st, f->sub, res, n, T0 + 10, 1, T0 + 20), HSMCA_E_STATE,
+               "reserved but nothing was issued under it");
+    expect_err(hsmca_store_revoke(f->st, 9999, fin, n, T0 + 10, 1, T0 + 20), HSMCA_E_NOT_FOUND,
+               NULL);
+    assert_int_equal(revocation_rows(db), 0);
+
+    /* Precert-only (MRSP 5.4) and final: both revocable. */
+    do_revoke(f, pre, n, T0 + 10, -1, T0 + 20);
+    do_revoke(f, fin, n, T0 + 30, 1, T0 + 40);
+    assert_int_equal(revocation_rows(db), 2);
+
+    /* A second revocation: refused, the first one kept as it was. */
+    expect_err(hsmca_store_revoke(f->st, f->sub, fin, n, T0 + 50, 4, T0 + 60), HSMCA_E_EXISTS,
+               "already revoked (since 1795867230, reason 1)");
+    expect_err(hsmca_store_revoke(f->st, f->sub, pre, n, T0 + 15, 4, T0 + 60), HSMCA_E_EXISTS,
+               "a revocation is final");
+    expect_err(hsmca_store_revoke(f->st, f->sub, pre, n, T0 + 10, -1, T0 + 60), HSMCA_E_EXISTS,
+               NULL);
+    expect_ok(hsmca_store_cert_get(f->st, f->sub, fin, n, &c), "get");
+    assert_int_equal(c->revoked, 1);
+    assert_int_equal(c->revoked_at, T0 + 30);
+    assert_int_equal(c->reason, 1);
+    hsmca_store_cert_free(c);
+    expect_ok(hsmca_store_cert_get(f->st, f->sub, pre, n, &c), "get");
+    assert_int_equal(c->revoked, 1);
+    assert_int_equal(c->revoked_at, T0 + 10);
+    assert_int_equal(c->reason, -1);
+    hsmca_store_cert_free(c);
+    assert_int_equal(revocation_rows(db), 2);
+    assert_int_equal(events_of(db, "revoke", fin, n), 1);
+    assert_int_equal(events_of(db, "revoke", pre, n), 1);
+    raw_text(db, "SELECT detail FROM events WHERE kind = 'revoke' ORDER BY id DESC LIMIT 1", text,
+             sizeof text);
+    assert_string_equal(text, "at=1795867230 reason=1");
+    assert_int_equal(raw_int(db, "SELECT time FROM events WHERE kind = 'revoke' AND serial = ?1",
+                             fin, n),
+                     T0 + 40);
+    assert_int_equal(raw_int(db, "SELECT recorded_at FROM revocations WHERE serial = ?1", fin,
+                             n),
+                     T0 + 40);
+
+    /* A revocation time after now, and reasons RFC 5280 does not define
+     * (7 is unused, 11 and -2 do not exist): refused, d stays good. */
+    expect_err(hsmca_store_revoke(f->st, f->sub, d, n, T0 + 101, 1, T0 + 100), HSMCA_E_INPUT,
+               "the revocation time is in the future (1 s after now)");
+    expect_err(hsmca_store_revoke(f->st, f->sub, d, n, T0 + 10, 7, T0 + 100), HSMCA_E_INPUT,
+               "7 is not an RFC 5280 CRLReason code");
+    expect_err(hsmca_store_revoke(f->st, f->sub, d, n, T0 + 10, 11, T0 + 100), HSMCA_E_INPUT,
+               "11 is not an RFC 5280 CRLReason code");
+    expect_err(hsmca_store_revoke(f->st, f->sub, d, n, T0 + 10, -2, T0 + 100), HSMCA_E_INPUT,
+               "CRLReason");
+    d[0] = 0x80; /* negative: malformed */
+    expect_err(hsmca_store_revoke(f->st, f->sub, d, n, T0 + 10, 1, T0 + 100), HSMCA_E_INPUT,
+               NULL);
+    d[0] = 0x11;
+    expect_ok(hsmca_store_cert_get(f->st, f->sub, d, n, &c), "get");
+    assert_int_equal(c->revoked, 0);
+    assert_int_equal(c->reason, -1);
+    hsmca_store_cert_free(c);
+    assert_int_equal(revocation_rows(db), 2);
+    assert_int_equal(events_of(db, "revoke", d, n), 0);
+    /* Revoked exactly now is fine. */
+    do_revoke(f, d, n, T0 + 100, 10, T0 + 100);
+    assert_int_equal(revocation_rows(db), 3);
+    sqlite3_close(db);
+}
+
+/* Every code RFC 5280 §5.3.1 defines is stored as given (which ones a CA
+ * may use is the caller's policy). */
+static void test_revoke_reasons(void **state)
+{
+    struct fixture *f = *state;
+    static const int reasons[] = {-1, 0, 1, 2, 3, 4, 5, 6, 8, 9, 10};
+    uint8_t sn[8];
+    size_t n = 0;
+    hsmca_store_cert *c = NULL;
+
+    for (uint32_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++) {
+        n = serial_n(sn, 0x600 + i);
+        expect_ok(hsmca_store_serial_reserve(f->st, f->sub, sn, n, T0), "reserve");
+        do_precert(f, sn, n);
+        do_revoke(f, sn, n, T0 + i, reasons[i], T0 + 50);
+    }
+    for (uint32_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++) {
+        n = serial_n(sn, 0x600 + i);
+        expect_ok(hsmca_store_cert_get(f->st, f->sub, sn, n, &c), "get");
+        assert_int_equal(c->revoked, 1);
+        assert_int_equal(c->revoked_at, T0 + i);
+        assert_int_equal(c->reason, reasons[i]);
+        hsmca_store_cert_free(c);
+    }
+}
+
+/* The revocation and its event are one transaction. */
+static void test_revoke_event_same_transaction(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t sn[8];
+    size_t n = serial_n(sn, 0x700);
+    hsmca_store_cert *c = NULL;
+    sqlite3 *db;
+
+    expect_ok(hsmca_store_serial_reserve(f->st, f->sub, sn, n, T0), "reserve");
+    do_precert(f, sn, n);
+    do_final(f, sn, n);
+    db = raw_open(f);
+    assert_int_equal(sqlite3_exec(db,
+                                  "CREATE TRIGGER test_block BEFORE INSERT ON events "
+                                  "WHEN NEW.kind = 'revoke' "
+                                  "BEGIN SELECT RAISE(ABORT, 'test: events blocked'); END",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    expect_err(hsmca_store_revoke(f->st, f->sub, sn, n, T0 + 5, 1, T0 + 10), HSMCA_E_STATE,
+               "cannot revoke serial 112200000700 of issuer 'sub'");
+    assert_non_null(strstr(hsmca_err_detail(), "test: events blocked"));
+    assert_int_equal(revocation_rows(db), 0);
+    expect_ok(hsmca_store_cert_get(f->st, f->sub, sn, n, &c), "get");
+    assert_int_equal(c->revoked, 0);
+    hsmca_store_cert_free(c);
+
+    assert_int_equal(sqlite3_exec(db, "DROP TRIGGER test_block", NULL, NULL, NULL), SQLITE_OK);
+    do_revoke(f, sn, n, T0 + 5, 1, T0 + 10);
+    assert_int_equal(revocation_rows(db), 1);
+    assert_int_equal(events_of(db, "revoke", sn, n), 1);
+    sqlite3_close(db);
+}
+
+/* The schema refuses by itself what hsmca_store_revoke refuses. */
+static void test_revoke_schema_rules(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t res[8], pre[8];
+    size_t n = serial_n(res, 0x800);
+    char sql[256];
+    sqlite3 *db;
+
+    serial_n(pre, 0x801);
+    expect_ok(hsmca_store_serial_reserve(f->st, f->sub, res, n, T0), "reserve");
+    expect_ok(hsmca_store_serial_reserve(f->st, f->sub, pre, n, T0), "reserve");
+    do_precert(f, pre, n);
+    db = raw_open(f);
+    /* Foreign keys are off on this connection: the triggers alone refuse. */
+    assert_int_equal(raw_int(db, "PRAGMA foreign_keys", NULL, 0), 0);
+    snprintf(sql, sizeof sql,
+             "INSERT INTO revocations VALUES (%lld, x'112200000800', 0, 1, 0)",
+             (long long)f->sub);
+    raw_refused(db, sql); /* reserved only */
+    snprintf(sql, sizeof sql,
+             "INSERT INTO revocations VALUES (%lld, x'112200000899', 0, 1, 0)",
+             (long long)f->sub);
+    raw_refused(db, sql); /* never used */
+    raw_refused(db, "INSERT INTO revocations VALUES (4242, x'112200000801', 0, 1, 0)");
+    snprintf(sql, sizeof sql,
+             "INSERT INTO revocations VALUES (%lld, x'112200000801', 0, 11, 0)",
+             (long long)f->sub);
+    raw_refused(db, sql); /* not a CRLReason */
+    snprintf(sql, sizeof sql,
+             "INSERT INTO revocations VALUES (%lld, x'112200000801', 0, 7, 0)",
+             (long long)f->sub);
+    raw_refused(db, sql);
+    assert_int_equal(revocation_rows(db), 0);
+    /* An assigned serial: accepted; then never changed or removed. */
+    snprintf(sql, sizeof sql,
+             "INSERT INTO revocations VALUES (%lld, x'112200000801', %lld, NULL, %lld)",
+             (long long)f->sub, (long long)T0 + 5, (long long)T0 + 6);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    raw_refused(db, "UPDATE revocations SET reason = 1");
+    raw_refused(db, "UPDATE revocations SET revoked_at = 0");
+    raw_refused(db, "UPDATE revocations SET recorded_at = recorded_at");
+    raw_refused(db, "DELETE FROM revocations");
+    /* A second row for it (the primary key). */
+    snprintf(sql, sizeof sql,
+             "INSERT INTO revocations VALUES (%lld, x'112200000801', 0, 1, 0)",
+             (long long)f->sub);
+    raw_refused(db, sql);
+    assert_int_equal(revocation_rows(db), 1);
+    assert_int_equal(raw_int(db, "SELECT revoked_at FROM revocations", NULL, 0), T0 + 5);
+    assert_int_equal(raw_int(db, "SELECT reason IS NULL FROM revocations", NULL, 0), 1);
+    sqlite3_close(db);
+    /* And the API sees it as revoked. */
+    expect_err(hsmca_store_revoke(f->st, f->sub, pre, n, T0 + 7, 1, T0 + 8), HSMCA_E_EXISTS,
+               "already revoked");
+}
+
+/* Statuses of many serials in one call: known, unknown and malformed. */
+static void test_statuses_get(void **state)
+{
+    struct fixture *f = *state;
+    enum { N = 10 };
+    hsmca_store_serial v[N];
+    hsmca_store_status out[N];
+    int64_t other = add_issuer(f->st, "other", 0xb6);
+
+    for (uint32_t i = 0; i < 6; i++)
+        v[i] = sv_n(0x900 + i);
+    v[6] = sv_n(0x9ff);                 /* never used */
+    v[7] = sv_n(0x900);
+    v[7].b[0] = 0x80;                   /* negative */
+    v[8] = sv_n(0x901);
+    v[8].b[0] = 0x00;                   /* not minimal */
+    v[9] = sv_n(0x902);
+    v[9].len = 0;                       /* empty */
+    /* 0 reserved, 1 precert, 2 final, 3 final revoked, 4 precert revoked,
+     * 5 reserved by the other issuer only */
+    expect_ok(hsmca_store_serials_reserve(f->st, f->sub, v, 5, T0, NULL), "reserve");
+    expect_ok(hsmca_store_serials_reserve(f->st, other, &v[5], 1, T0, NULL), "reserve other");
+    for (int i = 1; i <= 4; i++)
+        do_precert(f, v[i].b, v[i].len);
+    do_final(f, v[2].b, v[2].len);
+    do_final(f, v[3].b, v[3].len);
+    do_revoke(f, v[3].b, v[3].len, T0 + 30, 5, T0 + 40);
+    do_revoke(f, v[4].b, v[4].len, T0 + 31, -1, T0 + 41);
+
+    memset(out, 0xa5, sizeof out);
+    expect_ok(hsmca_store_statuses_get(f->st, f->sub, v, N, out), "statuses");
+    for (int i = 0; i < 9; i++) {
+        assert_int_equal(out[i].serial.len, v[i].len);
+        assert_memory_equal(out[i].serial.b, v[i].b, v[i].len);
+    }
+    assert_int_equal(out[0].state, HSMCA_SERIAL_RESERVED);
+    assert_int_equal(out[0].not_after, 0);
+    assert_int_equal(out[0].changed_at, T0);
+    assert_int_equal(out[0].revoked, 0);
+    assert_int_equal(out[0].reason, -1);
+    assert_int_equal(out[1].state, HSMCA_SERIAL_PRECERT);
+    assert_int_equal(out[1].not_after, T0 + 90 * DAY);
+    assert_int_equal(out[1].changed_at, T0 + 1);
+    assert_int_equal(out[1].revoked, 0);
+    assert_int_equal(out[1].revoked_at, 0);
+    assert_int_equal(out[1].reason, -1);
+    assert_int_equal(out[2].state, HSMCA_SERIAL_FINAL);
+    assert_int_equal(out[2].changed_at, T0 + 2);
+    assert_int_equal(out[2].revoked, 0);
+    assert_int_equal(out[3].state, HSMCA_SERIAL_FINAL);
+    assert_int_equal(out[3].changed_at, T0 + 40); /* the revocation was recorded last */
+    assert_int_equal(out[3].revoked, 1);
+    assert_int_equal(out[3].revoked_at, T0 + 30);
+    assert_int_equal(out[3].reason, 5);
+    assert_int_equal(out[4].state, HSMCA_SERIAL_PRECERT);
+    assert_int_equal(out[4].changed_at, T0 + 41);
+    assert_int_equal(out[4].revoked, 1);
+    assert_int_equal(out[4].revoked_at, T0 + 31);
+    assert_int_equal(out[4].reason, -1);
+    /* Another issuer's serial, an unused one and the malformed ones: never
+     * used, not an error. */
+    for (int i = 5; i < N; i++) {
+        assert_int_equal(out[i].state, 0);
+        assert_int_equal(out[i].revoked, 0);
+        assert_int_equal(out[i].revoked_at, 0);
+        assert_int_equal(out[i].not_after, 0);
+    }
+    expect_ok(hsmca_store_statuses_get(f->st, other, &v[5], 1, out), "other");
+    assert_int_equal(out[0].state, HSMCA_SERIAL_RESERVED);
+    expect_ok(hsmca_store_statuses_get(f->st, f->sub, v, 0, out), "none");
+    expect_err(hsmca_store_statuses_get(f->st, 9999, v, 1, out), HSMCA_E_NOT_FOUND, NULL);
+    expect_err(hsmca_store_statuses_get(f->st, f->sub, NULL, 1, out), HSMCA_E_USAGE, NULL);
+}
+
+/* What OCSP (assigned) and CRLs (revoked) must cover, in serial order. */
+static void test_statuses_list(void **state)
+{
+    struct fixture *f = *state;
+    hsmca_store_serial v[6];
+    hsmca_store_status *out = NULL;
+    size_t n = 99;
+    int64_t other = add_issuer(f->st, "other", 0xb7);
+    /* Reserved in a scrambled order: 5 final, 1 reserved, 3 precert,
+     * 2 final revoked, 4 precert revoked, 0 reserved. */
+    static const uint32_t order[] = {5, 1, 3, 2, 4, 0};
+
+    for (int i = 0; i < 6; i++)
+        v[i] = sv_n(0xa00 + order[i]);
+    expect_ok(hsmca_store_serials_reserve(f->st, f->sub, v, 6, T0, NULL), "reserve");
+    expect_ok(hsmca_store_serials_reserve(f->st, other, v, 6, T0, NULL), "reserve other");
+    do_precert(f, v[0].b, v[0].len);
+    do_final(f, v[0].b, v[0].len);
+    do_precert(f, v[2].b, v[2].len);
+    do_precert(f, v[3].b, v[3].len);
+    do_final(f, v[3].b, v[3].len);
+    do_precert(f, v[4].b, v[4].len);
+    do_revoke(f, v[3].b, v[3].len, T0 + 20, 4, T0 + 21);
+    do_revoke(f, v[4].b, v[4].len, T0 + 22, -1, T0 + 23);
+
+    expect_ok(hsmca_store_statuses_list(f->st, f->sub, 1, &out, &n), "assigned");
+    assert_int_equal(n, 4);
+    for (uint32_t i = 0; i < 4; i++) {
+        hsmca_store_serial want = sv_n(0xa02 + i);
+        assert_int_equal(out[i].serial.len, want.len);
+        assert_memory_equal(out[i].serial.b, want.b, want.len);
+    }
+    assert_int_equal(out[0].state, HSMCA_SERIAL_FINAL);
+    assert_int_equal(out[0].revoked, 1);
+    assert_int_equal(out[0].reason, 4);
+    assert_int_equal(out[1].state, HSMCA_SERIAL_PRECERT);
+    assert_int_equal(out[1].revoked, 0);
+    assert_int_equal(out[2].state, HSMCA_SERIAL_PRECERT);
+    assert_int_equal(out[2].revoked, 1);
+    assert_int_equal(out[2].revoked_at, T0 + 22);
+    assert_int_equal(out[2].reason, -1);
+    assert_int_equal(out[3].state, HSMCA_SERIAL_FINAL);
+    assert_int_equal(out[3].revoked, 0);
+    assert_int_equal(out[3].not_after, T0 + 90 * DAY);
+    free(out);
+
+    /* Revoked only (what a CRL lists), a precert-only serial included. */
+    expect_ok(hsmca_store_statuses_list(f->st, f->sub, 0, &out, &n), "revoked");
+    assert_int_equal(n, 2);
+    assert_memory_equal(out[0].serial.b, sv_n(0xa02).b, 6);
+    assert_int_equal(out[0].state, HSMCA_SERIAL_FINAL);
+    assert_int_equal(out[0].revoked_at, T0 + 20);
+    assert_int_equal(out[0].reason, 4);
+    assert_memory_equal(out[1].serial.b, sv_n(0xa04).b, 6);
+    assert_int_equal(out[1].state, HSMCA_SERIAL_PRECERT);
+    assert_int_equal(out[1].revoked_at, T0 + 22);
+    assert_int_equal(out[1].reason, -1);
+    free(out);
+
+    /* The other issuer reserved the same serials but issued nothing. */
+    expect_ok(hsmca_store_statuses_list(f->st, other, 1, &out, &n), "other assigned");
+    assert_int_equal(n, 0);
+    free(out);
+    expect_ok(hsmca_store_statuses_list(f->st, other, 0, &out, &n), "other revoked");
+    assert_int_equal(n, 0);
+    free(out);
+    expect_err(hsmca_store_statuses_list(f->st, 9999, 0, &out, &n), HSMCA_E_NOT_FOUND, NULL);
+    expect_err(hsmca_store_statuses_list(f->st, f->sub, 0, NULL, &n), HSMCA_E_USAGE, NULL);
+}
+
+/* RFC 5280 §5.2.3: per issuer and scope, 1, 2, 3, ...; never lower. */
+static void test_crl_numbers(void **state)
+{
+    struct fixture *f = *state;
+    int64_t other = add_issuer(f->st, "other", 0xb8);
+    uint64_t num = 0;
+    sqlite3 *db;
+    char sql[160];
+
+    for (uint64_t i = 1; i <= 3; i++) {
+        expect_ok(hsmca_store_crl_number_next(f->st, f->sub, "", T0 + (hsmca_time)i, &num),
+                  "next");
+        assert_int_equal(num, i);
+    }
+    expect_ok(hsmca_store_crl_number_next(f->st, f->sub, "part-a", T0, &num), "part-a");
+    assert_int_equal(num, 1);
+    expect_ok(hsmca_store_crl_number_next(f->st, f->sub, "part-a", T0, &num), "part-a");
+    assert_int_equal(num, 2);
+    expect_ok(hsmca_store_crl_number_next(f->st, other, NULL, T0, &num), "other");
+    assert_int_equal(num, 1);
+    expect_ok(hsmca_store_crl_number_next(f->st, f->sub, NULL, T0, &num), "NULL is ''");
+    assert_int_equal(num, 4);
+    /* Survives a reopen. */
+    assert_int_equal(reopen(f), HSMCA_OK);
+    expect_ok(hsmca_store_crl_number_next(f->st, f->sub, "", T0, &num), "after reopen");
+    assert_int_equal(num, 5);
+
+    expect_err(hsmca_store_crl_number_next(f->st, f->sub, "bad scope", T0, &num), HSMCA_E_INPUT,
+               NULL);
+    expect_err(hsmca_store_crl_number_next(f->st, 9999, "", T0, &num), HSMCA_E_NOT_FOUND, NULL);
+    expect_err(hsmca_store_crl_number_next(f->st, f->sub, "", T0, NULL), HSMCA_E_USAGE, NULL);
+
+    db = raw_open(f);
+    snprintf(sql, sizeof sql,
+             "UPDATE crl_numbers SET last_number = 4 WHERE issuer_id = %lld AND scope = ''",
+             (long long)f->sub);
+    raw_refused(db, sql);
+    snprintf(sql, sizeof sql,
+             "UPDATE crl_numbers SET last_number = 5 WHERE issuer_id = %lld AND scope = ''",
+             (long long)f->sub);
+    raw_refused(db, sql);
+    raw_refused(db, "DELETE FROM crl_numbers");
+    raw_refused(db, "UPDATE crl_numbers SET scope = 'x', last_number = last_number + 1");
+    assert_int_equal(raw_int(db, "SELECT max(last_number) FROM crl_numbers", NULL, 0), 5);
+    sqlite3_close(db);
+    expect_ok(hsmca_store_crl_number_next(f->st, f->sub, "", T0, &num), "next");
+    assert_int_equal(num, 6);
+}
+
+/* Signed CRLs: only numbers that were taken, each once; the newest wins. */
+static void test_crl_record_latest(void **state)
+{
+    struct fixture *f = *state;
+    static const uint8_t crl1[] = {0x30, 0x01, 0x01};
+    static const uint8_t crl2[] = {0x30, 0x02, 0x02, 0x02};
+    uint64_t num = 0, latest = 0;
+    hsmca_time tu = 0, nu = 0;
+    uint8_t *der = NULL;
+    size_t der_len = 0;
+    sqlite3 *db;
+
+    expect_err(hsmca_store_crl_latest(f->st, f->sub, "", &latest, &tu, &nu, &der, &der_len),
+               HSMCA_E_NOT_FOUND, "issuer 'sub' has no CRL yet");
+    assert_null(der);
+    /* No number taken yet: number 1 may not be recorded. */
+    expect_err(hsmca_store_crl_record(f->st, f->sub, "", 1, T0, T0 + 7 * DAY, crl1, sizeof crl1,
+                                      T0),
+               HSMCA_E_STATE, "cannot record CRL number 1 of issuer 'sub'");
+    assert_non_null(strstr(hsmca_err_detail(), "must be taken before it is used"));
+
+    expect_ok(hsmca_store_crl_number_next(f->st, f->sub, "", T0, &num), "next");
+    assert_int_equal(num, 1);
+    expect_ok(hsmca_store_crl_record(f->st, f->sub, "", 1, T0, T0 + 7 * DAY, crl1, sizeof crl1,
+                                     T0),
+              "record 1");
+    expect_ok(hsmca_store_crl_latest(f->st, f->sub, "", &latest, &tu, &nu, &der, &der_len),
+              "latest");
+    assert_int_equal(latest, 1);
+    assert_int_equal(tu, T0);
+    assert_int_equal(nu, T0 + 7 * DAY);
+    assert_int_equal(der_len, sizeof crl1);
+    assert_memory_equal(der, crl1, sizeof crl1);
+    free(der);
+    der = NULL;
+
+    /* A duplicate, and one not taken yet. */
+    expect_err(hsmca_store_crl_record(f->st, f->sub, "", 1, T0, T0 + 7 * DAY, crl2, sizeof crl2,
+                                      T0),
+               HSMCA_E_STATE, NULL);
+    expect_err(hsmca_store_crl_record(f->st, f->sub, "", 2, T0, T0 + 7 * DAY, crl2, sizeof crl2,
+                                      T0),
+               HSMCA_E_STATE, NULL);
+    /* Numbers are per scope: another scope's number does not count. */
+    expect_ok(hsmca_store_crl_number_next(f->st, f->sub, "part-a", T0, &num), "part-a");
+    expect_ok(hsmca_store_crl_number_next(f->st, f->sub, "part-a", T0, &num), "part-a");
+    assert_int_equal(num, 2);
+    expect_err(hsmca_store_crl_record(f->st, f->sub, "", 2, T0, T0 + 7 * DAY, crl2, sizeof crl2,
+                                      T0),
+               HSMCA_E_STATE, NULL);
+
+    expect_ok(hsmca_store_crl_number_next(f->st, f->sub, "", T0 + 5, &num), "next");
+    assert_int_equal(num, 2);
+    expect_ok(hsmca_store_crl_record(f->st, f->sub, "", 2, T0 + 5, T0 + 5 + 7 * DAY, crl2,
+                                     sizeof crl2, T0 + 5),
+              "record 2");
+    /* The newest by number, also with only some outputs asked for. */
+    expect_ok(hsmca_store_crl_latest(f->st, f->sub, "", &latest, NULL, NULL, &der, &der_len),
+              "latest");
+    assert_int_equal(latest, 2);
+    assert_int_equal(der_len, sizeof crl2);
+    assert_memory_equal(der, crl2, sizeof crl2);
+    free(der);
+    der = NULL;
+    /* Other scope and other issuer: nothing recorded. */
+    expect_err(hsmca_store_crl_latest(f->st, f->sub, "part-a", NULL, NULL, NULL, &der, &der_len),
+               HSMCA_E_NOT_FOUND, NULL);
+    expect_err(hsmca_store_crl_latest(f->st, add_issuer(f->st, "other", 0xb9), "", NULL, NULL,
+                                      NULL, &der, &der_len),
+               HSMCA_E_NOT_FOUND, NULL);
+    assert_null(der);
+
+    /* Malformed calls. */
+    expect_err(hsmca_store_crl_record(f->st, f->sub, "", 2, T0, T0, crl2, sizeof crl2, T0),
+               HSMCA_E_USAGE, NULL);
+    expect_err(hsmca_store_crl_record(f->st, f->sub, "", 0, T0, T0 + 1, crl2, sizeof crl2, T0),
+               HSMCA_E_USAGE, NULL);
+    expect_err(hsmca_store_crl_record(f->st, f->sub, "", 2, T0, T0 + 1, NULL, 0, T0),
+               HSMCA_E_USAGE, NULL);
+    expect_err(hsmca_store_crl_latest(f->st, f->sub, "", NULL, NULL, NULL, NULL, &der_len),
+               HSMCA_E_USAGE, NULL);
+
+    db = raw_open(f);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM crls", NULL, 0), 2);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM events WHERE kind = 'crl'", NULL, 0), 2);
+    raw_refused(db, "UPDATE crls SET der = x'3000'");
+    raw_refused(db, "UPDATE crls SET number = number + 10");
+    sqlite3_close(db);
+}
+
+/* The OCSP policy: correct by default, switchable, logged. */
+static void test_issuer_policy(void **state)
+{
+    struct fixture *f = *state;
+    hsmca_store_issuer *is = NULL, **all = NULL;
+    size_t n_all = 0;
+    uint8_t cert[48], key_id[2] = {7, 7};
+    char name[] = "wrongdefaults", label[] = "k";
+    hsmca_store_issuer in = {0};
+    int64_t id = 0;
+    sqlite3 *db;
+    char text[128];
+
+    expect_ok(hsmca_store_issuer_get(f->st, "sub", &is), "get");
+    assert_int_equal(is->ocsp_precert_policy, HSMCA_ANSWER_GOOD);
+    assert_int_equal(is->ocsp_unassigned_policy, HSMCA_ANSWER_UNKNOWN);
+    hsmca_store_issuer_free(is);
+
+    expect_ok(hsmca_store_issuer_set_policy(f->st, f->sub, HSMCA_ANSWER_REVOKED, 0, T0 + 1),
+              "set");
+    expect_ok(hsmca_store_issuer_get(f->st, "sub", &is), "get");
+    assert_int_equal(is->ocsp_precert_policy, HSMCA_ANSWER_REVOKED);
+    assert_int_equal(is->ocsp_unassigned_policy, HSMCA_ANSWER_UNKNOWN);
+    hsmca_store_issuer_free(is);
+
+    expect_ok(hsmca_store_issuer_set_policy(f->st, f->sub, 0, HSMCA_ANSWER_UNAUTHORIZED, T0 + 2),
+              "set");
+    expect_ok(hsmca_store_issuer_get_by_id(f->st, f->sub, &is), "get by id");
+    assert_int_equal(is->ocsp_precert_policy, HSMCA_ANSWER_REVOKED);
+    assert_int_equal(is->ocsp_unassigned_policy, HSMCA_ANSWER_UNAUTHORIZED);
+    hsmca_store_issuer_free(is);
+
+    expect_ok(hsmca_store_issuer_set_policy(f->st, f->sub, HSMCA_ANSWER_UNKNOWN,
+                                            HSMCA_ANSWER_GOOD, T0 + 3),
+              "set");
+    expect_ok(hsmca_store_issuers(f->st, &all, &n_all), "list");
+    assert_int_equal(n_all, 1);
+    assert_int_equal(all[0]->ocsp_precert_policy, HSMCA_ANSWER_UNKNOWN);
+    assert_int_equal(all[0]->ocsp_unassigned_policy, HSMCA_ANSWER_GOOD);
+    hsmca_store_issuers_free(all, n_all);
+
+    /* Bad values and issuers: refused, nothing changed. */
+    expect_err(hsmca_store_issuer_set_policy(f->st, f->sub, 5, 0, T0), HSMCA_E_USAGE, NULL);
+    expect_err(hsmca_store_issuer_set_policy(f->st, f->sub, 0, -1, T0), HSMCA_E_USAGE, NULL);
+    expect_err(hsmca_store_issuer_set_policy(f->st, 9999, HSMCA_ANSWER_GOOD, 0, T0),
+               HSMCA_E_NOT_FOUND, NULL);
+    /* Back to the correct answers; both 0 changes nothing. */
+    expect_ok(hsmca_store_issuer_set_policy(f->st, f->sub, HSMCA_ANSWER_GOOD,
+                                            HSMCA_ANSWER_UNKNOWN, T0 + 4),
+              "reset");
+    expect_ok(hsmca_store_issuer_set_policy(f->st, f->sub, 0, 0, T0 + 5), "nothing");
+    expect_ok(hsmca_store_issuer_get(f->st, "sub", &is), "get");
+    assert_int_equal(is->ocsp_precert_policy, HSMCA_ANSWER_GOOD);
+    assert_int_equal(is->ocsp_unassigned_policy, HSMCA_ANSWER_UNKNOWN);
+    hsmca_store_issuer_free(is);
+
+    db = raw_open(f);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM events WHERE kind = 'ocsp-policy'", NULL,
+                             0),
+                     5);
+    raw_text(db, "SELECT detail FROM events WHERE kind = 'ocsp-policy' AND time = 1795867202",
+             text, sizeof text);
+    assert_string_equal(text, "precert-only=revoked unassigned=unauthorized");
+    /* The schema keeps the columns to the four names. */
+    raw_refused(db, "UPDATE issuers SET ocsp_precert_policy = 'maybe'");
+    raw_refused(db, "UPDATE issuers SET ocsp_unassigned_policy = NULL");
+    sqlite3_close(db);
+
+    /* issuer_add ignores the policy fields: always the correct answers. */
+    memset(cert, 0x5c, sizeof cert);
+    cert[0] = 0x30;
+    in.name = name;
+    in.cert_der = cert;
+    in.cert_len = sizeof cert;
+    in.key_label = label;
+    in.key_id = key_id;
+    in.key_id_len = sizeof key_id;
+    in.ocsp_precert_policy = HSMCA_ANSWER_UNKNOWN;
+    in.ocsp_unassigned_policy = HSMCA_ANSWER_GOOD;
+    expect_ok(hsmca_store_issuer_add(f->st, &in, &id), "add");
+    expect_ok(hsmca_store_issuer_get_by_id(f->st, id, &is), "get");
+    assert_int_equal(is->ocsp_precert_policy, HSMCA_ANSWER_GOOD);
+    assert_int_equal(is->ocsp_unassigned_policy, HSMCA_ANSWER_UNKNOWN);
+    hsmca_store_issuer_free(is);
+}
+
+static void test_answer_names(void **state)
+{
+    static const char *const names[] = {"good", "unknown", "revoked", "unauthorized"};
+    static const char *const bad[] = {"", "GOOD", "good ", "goo", "unauthorised", "none"};
+    int a;
+
+    for (int i = 0; i < 4; i++) {
+        assert_string_equal(hsmca_store_answer_name(HSMCA_ANSWER_GOOD + i), names[i]);
+        a = 0;
+        expect_ok(hsmca_store_answer_parse(names[i], &a), "parse");
+        assert_int_equal(a, HSMCA_ANSWER_GOOD + i);
+    }
+    assert_int_equal(HSMCA_ANSWER_GOOD, 1);
+    assert_int_equal(HSMCA_ANSWER_UNAUTHORIZED, 4);
+    assert_null(hsmca_store_answer_name(0));
+    assert_null(hsmca_store_answer_name(5));
+    assert_null(hsmca_store_answer_name(-1));
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        a = 42;
+        expect_err(hsmca_store_answer_parse(bad[i], &a), HSMCA_E_INPUT,
+                   "(one of good, unknown, revoked, unauthorized)");
+        assert_int_equal(a, 42);
+    }
+    expect_err(hsmca_store_answer_parse("maybe", &a), HSMCA_E_INPUT,
+               "unknown OCSP answer 'maybe'");
+    a = 42;
+    expect_err(hsmca_store_answer_parse(NULL, &a), HSMCA_E_INPUT, NULL);
+    assert_int_equal(a, 42);
+    (void)state;
+}
+
+/* Migration 2 on a version-1 store that holds data: the data stays, the
+ * policy columns get the correct defaults and the new rules apply. The
+ * version-1 store is made by undoing migration 2 on a fresh one. */
+static void test_migration_2(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t pre[8], res[8];
+    size_t n = serial_n(pre, 0xb00);
+    hsmca_store_issuer *is = NULL;
+    hsmca_store_cert *c = NULL;
+    sqlite3 *db;
+    char sql[200];
+
+    serial_n(res, 0xb01);
+    expect_ok(hsmca_store_serial_reserve(f->st, f->sub, pre, n, T0), "reserve");
+    expect_ok(hsmca_store_serial_reserve(f->st, f->sub, res, n, T0), "reserve");
+    do_precert(f, pre, n);
+    expect_ok(hsmca_store_crl_number_next(f->st, f->sub, "", T0, &(uint64_t){0}), "crl number");
+    hsmca_store_close(f->st);
+    f->st = NULL;
+
+    db = raw_open(f);
+    assert_int_equal(sqlite3_exec(db,
+                                  "BEGIN;"
+                                  "DROP TRIGGER revocations_assigned;"
+                                  "DROP TRIGGER revocations_kept_u;"
+                                  "DROP INDEX revocations_by_issuer;"
+                                  "DROP TRIGGER crls_numbered;"
+                                  "DROP TRIGGER crls_kept_u;"
+                                  "DROP TABLE crls;"
+                                  "ALTER TABLE issuers DROP COLUMN ocsp_precert_policy;"
+                                  "ALTER TABLE issuers DROP COLUMN ocsp_unassigned_policy;"
+                                  "PRAGMA user_version = 1;"
+                                  "COMMIT;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    /* Version 1 had no rule against this. */
+    snprintf(sql, sizeof sql, "INSERT INTO revocations VALUES (%lld, x'112200000b00', %lld, 1, "
+             "%lld)", (long long)f->sub, (long long)T0 + 3, (long long)T0 + 4);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+
+    expect_ok(hsmca_store_open(f->state, &f->st), "open migrates");
+    assert_int_equal(hsmca_store_schema_version(f->st), SCHEMA_LATEST);
+    expect_ok(hsmca_store_issuer_get(f->st, "sub", &is), "get");
+    assert_int_equal(is->ocsp_precert_policy, HSMCA_ANSWER_GOOD);
+    assert_int_equal(is->ocsp_unassigned_policy, HSMCA_ANSWER_UNKNOWN);
+    hsmca_store_issuer_free(is);
+    expect_ok(hsmca_store_cert_get(f->st, f->sub, pre, n, &c), "get");
+    assert_int_equal(c->state, HSMCA_SERIAL_PRECERT);
+    assert_int_equal(c->revoked, 1);
+    assert_int_equal(c->revoked_at, T0 + 3);
+    hsmca_store_cert_free(c);
+    expect_err(hsmca_store_revoke(f->st, f->sub, res, n, T0 + 5, 1, T0 + 6), HSMCA_E_STATE,
+               NULL);
+    db = raw_open(f);
+    raw_refused(db, "UPDATE revocations SET reason = 4");
+    snprintf(sql, sizeof sql, "INSERT INTO revocations VALUES (%lld, x'112200000b01', 0, 1, 0)",
+             (long long)f->sub);
+    raw_refused(db, sql);
+    sqlite3_close(db);
+    {
+        uint64_t num = 0;
+        expect_ok(hsmca_store_crl_number_next(f->st, f->sub, "", T0, &num), "crl number");
+        assert_int_equal(num, 2);
+    }
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -1625,6 +2316,17 @@ int main(void)
         T(test_batch_reserve),
         T(test_batch_records),
         T(test_certs_get),
+        T(test_revoke_rules),
+        T(test_revoke_reasons),
+        T(test_revoke_event_same_transaction),
+        T(test_revoke_schema_rules),
+        T(test_statuses_get),
+        T(test_statuses_list),
+        T(test_crl_numbers),
+        T(test_crl_record_latest),
+        T(test_issuer_policy),
+        T(test_answer_names),
+        T(test_migration_2),
     };
 
     /* HSMCA_TEST_FILTER=test_crash* runs a subset while developing. */
