@@ -3,8 +3,11 @@
 # create rehearsal SoftHSM tokens in a state directory this script owns and
 # run the rehearsal key ceremony in them (root, subordinate, OCSP responder,
 # root CRL, transcript), then issue a precertificate, get SCTs from two test
-# logs and issue the final certificate. openssl, certtool, verify-transcript
-# and hsmca verify (OpenSSL's CT validation) check what it made.
+# logs and issue the final certificate, revoke it and sign OCSP answers and a
+# CRL; then run `hsmca serve` in the background and do the same over HTTP
+# (the issuance API, test CT logs, OCSP, CRL, AIA), stopping it at the end.
+# openssl, certtool, verify-transcript and hsmca verify (OpenSSL's CT
+# validation) check what it made.
 #
 #   scripts/demo.sh [STATE_DIR]      default: .state/demo in the repository
 #
@@ -125,6 +128,76 @@ openssl crl -inform DER -in "$iss/sub.crl" -CAfile "$iss/chain.pem" -noout -text
   | grep -E 'verify OK|CRL Number|^ +[0-9]+$|Serial Number|Revocation Date|Key Compromise'
 
 echo
+echo "== hsmca serve: the same over HTTP (issuance API, three test CT logs, OCSP, CRL, AIA)"
+py=/usr/bin/python3   # Debian's python3 (python3-cryptography is there too)
+web=$state/web
+mkdir -p "$web"
+"$hsmca" ctlog keygen --out-key "$iss/log3.key" --out-pub "$iss/log3.pub" --operator "demo operator log3" \
+  | sed "s/^/log3 /"
+# The ceremony put http://127.0.0.1:8080 in the certificates' AIA and CRLDP;
+# serve there unless that port is taken, then anywhere free.
+port=8080
+if ! "$py" -c 'import socket,sys; s=socket.socket(); s.bind(("127.0.0.1",8080))' 2>/dev/null; then
+  port=0
+  echo "port 8080 is taken: serving on a free port (the certificates' URLs will not resolve)"
+fi
+"$hsmca" serve --listen "127.0.0.1:$port" --port-file "$web/port" \
+  --ct-log "log1=$iss/log1.key,operator=demo operator log1" \
+  --ct-log "log2=$iss/log2.key,operator=demo operator log2" \
+  --ct-log "log3=$iss/log3.key,operator=demo operator log3" \
+  --ct-root "$out/root.pem" --file "/ca/root.der=$out/root.pem" --file "/crl/root.crl=$out/root.crl" \
+  >"$web/serve.log" 2>&1 &
+serve_pid=$!
+stop_serve() { kill -TERM "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null || true; }
+trap stop_serve EXIT
+for _ in $(seq 1 100); do [ -s "$web/port" ] && break; sleep 0.1; done
+[ -s "$web/port" ] || { cat "$web/serve.log"; echo "demo: hsmca serve did not start" >&2; exit 1; }
+base=http://127.0.0.1:$(cat "$web/port")
+head -1 "$web/serve.log"
+curl -fsS "$base/ca/root.der" -o "$web/root.der"
+curl -fsS "$base/ca/sub.der" -o "$web/sub.der"
+openssl x509 -inform DER -in "$web/root.der" -out "$web/root.pem"
+openssl x509 -inform DER -in "$web/sub.der" -out "$web/sub.pem"
+for l in log1 log2 log3; do curl -fsS "$base/ct/$l/key.pem" -o "$web/$l.pem"; done
+api() { # $1: path, $2: JSON body -> the answer on stdout; fails on an HTTP error
+  curl -fsS -H 'Content-Type: application/json' "$base/api/v1/$1" -d "$2"
+}
+json_get() { "$py" -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]], end="")' "$1"; }
+csr_json=$("$py" -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' "$iss/leaf.csr")
+# Precertificate, SCTs from the three test logs (the tls-server profile's
+# 200 days need 3 from 2 operators, CONFORMANCE.md section 11), final.
+api certificates "{\"issuer\":\"sub\",\"csr\":$csr_json,\"dns\":[\"api.example.com\"],
+  \"logs\":[\"$base/ct/log1\",\"$base/ct/log2\",\"$base/ct/log3\"]}" >"$web/cert.json"
+json_get precert <"$web/cert.json" >"$web/precert.pem"
+json_get certificate <"$web/cert.json" >"$web/final.pem"
+api_serial=$(json_get serial <"$web/cert.json")
+echo "API: final certificate $api_serial with $("$py" -c 'import json,sys; print(len(json.load(sys.stdin)["scts"]))' <"$web/cert.json") SCTs"
+openssl verify -CAfile "$web/root.pem" -untrusted "$web/sub.pem" "$web/final.pem"
+"$hsmca" verify --precert "$web/precert.pem" --final "$web/final.pem" --issuer-cert "$web/sub.pem" \
+  --root "$web/root.pem" --log-key "$web/log1.pem" --log-key "$web/log2.pem" --log-key "$web/log3.pem"
+api_pre=$(api precert "{\"issuer\":\"sub\",\"csr\":$csr_json,\"dns\":[\"pre.example.com\"]}" | json_get serial)
+ocsp_url() { # $1: what, $2: serial -- openssl ocsp as the client, over HTTP
+  printf '%-30s ' "$1:"
+  openssl ocsp -issuer "$web/sub.pem" -serial "0x$2" -url "$base/ocsp/sub" \
+    -VAfile "$out/ocsp-responder.pem" 2>/dev/null | sed -n "s/^0x$2: //p" | tr -d '\n'
+  echo
+}
+ocsp_url "final certificate" "$api_serial"
+ocsp_url "precertificate only" "$api_pre"
+ocsp_url "never issued" "$never_serial"
+api revoke "{\"issuer\":\"sub\",\"serial\":\"$api_serial\",\"reason\":\"keyCompromise\"}" >/dev/null
+ocsp_url "final certificate, revoked" "$api_serial"
+curl -fsS "$base/crl/sub.crl" -o "$web/sub.crl"
+cat "$web/sub.pem" "$web/root.pem" >"$web/chain.pem"
+printf 'CRL from %s: ' "$base/crl/sub.crl"
+openssl crl -inform DER -in "$web/sub.crl" -CAfile "$web/chain.pem" -noout 2>&1
+echo "  number $(openssl crl -inform DER -in "$web/sub.crl" -noout -crlnumber | cut -d= -f2), revoked:" \
+  $(openssl crl -inform DER -in "$web/sub.crl" -noout -text | sed -n 's/^ *Serial Number: //p')
+stop_serve
+trap - EXIT
+tail -1 "$web/serve.log"
+
+echo
 echo "== made in $state"
 echo "  hsm/softhsm2.conf         SoftHSM configuration (export SOFTHSM2_CONF=$state/hsm/softhsm2.conf)"
 echo "  hsm/tokens/, hsm/pins/    the two rehearsal tokens and their PINs (0600)"
@@ -139,3 +212,5 @@ echo "  issued/final.pem          its final certificate: same serial, two embedd
 echo "  issued/log*.pub, *.key    the two test CT logs' keys (software P-256)"
 echo "  issued/precert-only.pem   a precertificate whose final was never issued (OCSP: good)"
 echo "  issued/sub.crl            the issuing CA's CRL, listing the revoked final certificate"
+echo "  web/                      what came over HTTP from hsmca serve: root, subordinate and log"
+echo "                            keys downloaded, a final from the API (3 SCTs), the CRL, serve.log"

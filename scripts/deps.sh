@@ -13,7 +13,7 @@ packages=(
   libssl-dev libp11-dev libp11-kit-dev libsqlite3-dev libyaml-dev libjansson-dev
   libmicrohttpd-dev libcurl4-openssl-dev
   # tokens and runtime tools
-  openssl softhsm2 opensc sqlite3
+  openssl softhsm2 opensc sqlite3 curl
   # tests and independent checkers
   libcmocka-dev gnutls-bin python3 python3-cryptography xxd faketime
   # sanitizers and fuzzing (clang's runtime carries ASan/UBSan/libFuzzer)
