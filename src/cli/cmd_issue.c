@@ -199,6 +199,51 @@ static hsmca_err count_opt(const char *text, const char *opt, size_t max, size_t
     return HSMCA_OK;
 }
 
+/* The precertificate part of 'issue precert' and 'issue cert': the
+ * subscriber key, the issuer's CA (opened and logged in), the precert. */
+static hsmca_err issue_precert(const cli_globals *g, struct issue_args *a, hsmca_store **st,
+                               hsmca_hsm **hsm, hsmca_ca **ca, X509 **out, uint8_t *serial,
+                               size_t *serial_len)
+{
+    hsmca_err err = HSMCA_OK;
+    EVP_PKEY *key = NULL;
+    hsmca_ca_request req;
+
+    HSMCA_ENSURE((a->csr == NULL) != (a->pubkey == NULL), HSMCA_E_USAGE,
+                 "give exactly one of --csr FILE and --pubkey FILE");
+    HSMCA_GUARD(read_key(a->csr != NULL ? a->csr : a->pubkey, a->csr != NULL, &key));
+    HSMCA_GUARD(cli_open_ca(g, a->issuer, a->pin_file, st, hsm, ca));
+    req = (hsmca_ca_request){key, a->dns, a->n_dns, a->ips, a->n_ips, a->profile,
+                             cli_profiles_dir(a->profiles), a->n_skip ? a->skip : NULL};
+    HSMCA_GUARD(hsmca_ca_issue_precert(*ca, &req, out, serial, serial_len));
+out:
+    EVP_PKEY_free(key);
+    return err;
+}
+
+static hsmca_err do_precert(const cli_globals *g, struct issue_args *a)
+{
+    hsmca_err err = HSMCA_OK;
+    hsmca_store *st = NULL;
+    hsmca_hsm *hsm = NULL;
+    hsmca_ca *ca = NULL;
+    X509 *cert = NULL;
+    uint8_t serial[HSMCA_STORE_SERIAL_MAX];
+    size_t serial_len = 0;
+
+    if (a->out != NULL && strcmp(a->out, "-") != 0)
+        HSMCA_GUARD(hsmca_file_check_new(a->out));
+    HSMCA_GUARD(issue_precert(g, a, &st, &hsm, &ca, &cert, serial, &serial_len));
+    HSMCA_GUARD(cli_write_cert(cert, a->out));
+    print_serial(a->out, serial, serial_len);
+out:
+    X509_free(cert);
+    hsmca_ca_free(ca);
+    hsmca_hsm_free(hsm);
+    hsmca_store_close(st);
+    return err;
+}
+
 /* issue cert: precert, SCTs from the logs, final. */
 static hsmca_err do_cert(const cli_globals *g, struct issue_args *a)
 {
@@ -206,7 +251,6 @@ static hsmca_err do_cert(const cli_globals *g, struct issue_args *a)
     hsmca_store *st = NULL;
     hsmca_hsm *hsm = NULL;
     hsmca_ca *ca = NULL;
-    EVP_PKEY *key = NULL;
     X509 *pre = NULL, *fin = NULL;
     uint8_t serial[HSMCA_STORE_SERIAL_MAX];
     size_t serial_len = 0, n_logs = 0, n_scts = 0, timeout = 0;
@@ -214,11 +258,8 @@ static hsmca_err do_cert(const cli_globals *g, struct issue_args *a)
     hsmca_sct **scts = NULL;
     hsmca_ca_ct_policy pol = {0, 0};
     hsmca_ct_submit_opts so = {10000, 3, 250};
-    hsmca_ca_request req;
     char hex[2 * HSMCA_STORE_SERIAL_MAX + 1];
 
-    HSMCA_ENSURE((a->csr == NULL) != (a->pubkey == NULL), HSMCA_E_USAGE,
-                 "give exactly one of --csr FILE and --pubkey FILE");
     HSMCA_ENSURE(a->n_log_urls > 0, HSMCA_E_USAGE, "give at least one --log URL");
     HSMCA_GUARD(count_opt(a->min_scts, "--min-scts", MAX_LOGS, &pol.min_scts));
     HSMCA_GUARD(count_opt(a->min_ops, "--min-operators", MAX_LOGS, &pol.min_operators));
@@ -229,12 +270,8 @@ static hsmca_err do_cert(const cli_globals *g, struct issue_args *a)
         HSMCA_GUARD(hsmca_file_check_new(a->out));
     if (a->precert_out != NULL)
         HSMCA_GUARD(hsmca_file_check_new(a->precert_out));
-    HSMCA_GUARD(read_key(a->csr != NULL ? a->csr : a->pubkey, a->csr != NULL, &key));
     HSMCA_GUARD(load_logs(g, a, &logs, &n_logs));
-    HSMCA_GUARD(cli_open_ca(g, a->issuer, a->pin_file, &st, &hsm, &ca));
-    req = (hsmca_ca_request){key, a->dns, a->n_dns, a->ips, a->n_ips, a->profile,
-                             cli_profiles_dir(a->profiles), a->n_skip ? a->skip : NULL};
-    HSMCA_GUARD(hsmca_ca_issue_precert(ca, &req, &pre, serial, &serial_len));
+    HSMCA_GUARD(issue_precert(g, a, &st, &hsm, &ca, &pre, serial, &serial_len));
     cli_hex(serial, serial_len, hex, sizeof hex);
     fprintf(stderr, "precertificate issued, serial: %s\n", hex);
     if (a->precert_out != NULL)
@@ -258,39 +295,6 @@ out:
     hsmca_ct_logs_free(logs, n_logs);
     X509_free(pre);
     X509_free(fin);
-    EVP_PKEY_free(key);
-    hsmca_ca_free(ca);
-    hsmca_hsm_free(hsm);
-    hsmca_store_close(st);
-    return err;
-}
-
-static hsmca_err do_precert(const cli_globals *g, struct issue_args *a)
-{
-    hsmca_err err = HSMCA_OK;
-    hsmca_store *st = NULL;
-    hsmca_hsm *hsm = NULL;
-    hsmca_ca *ca = NULL;
-    EVP_PKEY *key = NULL;
-    X509 *cert = NULL;
-    uint8_t serial[HSMCA_STORE_SERIAL_MAX];
-    size_t serial_len = 0;
-    hsmca_ca_request req;
-
-    HSMCA_ENSURE((a->csr == NULL) != (a->pubkey == NULL), HSMCA_E_USAGE,
-                 "give exactly one of --csr FILE and --pubkey FILE");
-    if (a->out != NULL && strcmp(a->out, "-") != 0)
-        HSMCA_GUARD(hsmca_file_check_new(a->out));
-    HSMCA_GUARD(read_key(a->csr != NULL ? a->csr : a->pubkey, a->csr != NULL, &key));
-    HSMCA_GUARD(cli_open_ca(g, a->issuer, a->pin_file, &st, &hsm, &ca));
-    req = (hsmca_ca_request){key, a->dns, a->n_dns, a->ips, a->n_ips, a->profile,
-                             cli_profiles_dir(a->profiles), a->n_skip ? a->skip : NULL};
-    HSMCA_GUARD(hsmca_ca_issue_precert(ca, &req, &cert, serial, &serial_len));
-    HSMCA_GUARD(cli_write_cert(cert, a->out));
-    print_serial(a->out, serial, serial_len);
-out:
-    X509_free(cert);
-    EVP_PKEY_free(key);
     hsmca_ca_free(ca);
     hsmca_hsm_free(hsm);
     hsmca_store_close(st);

@@ -51,39 +51,6 @@ static size_t on_data(char *data, size_t size, size_t n, void *ctx)
     return len;
 }
 
-/* {"chain": [base64 DER...]} */
-static hsmca_err chain_json(X509 *const *chain, size_t n, char **out)
-{
-    hsmca_err err = HSMCA_OK;
-    json_t *arr = json_array(), *root = NULL;
-    unsigned char *der = NULL;
-    char *b64 = NULL;
-
-    HSMCA_ALLOC(arr);
-    for (size_t i = 0; i < n; i++) {
-        int len = i2d_X509(chain[i], &der);
-        HSMCA_OSSL(len > 0, "cannot encode chain[%zu]", i);
-        HSMCA_GUARD(hsmca_base64_encode(der, (size_t)len, &b64));
-        HSMCA_ENSURE(json_array_append_new(arr, json_string(b64)) == 0, HSMCA_E_NOMEM,
-                     "out of memory");
-        OPENSSL_free(der);
-        der = NULL;
-        free(b64);
-        b64 = NULL;
-    }
-    root = json_pack("{s:o}", "chain", arr);
-    arr = NULL;
-    HSMCA_ALLOC(root);
-    *out = json_dumps(root, JSON_COMPACT);
-    HSMCA_ALLOC(*out);
-out:
-    json_decref(arr);
-    json_decref(root);
-    OPENSSL_free(der);
-    free(b64);
-    return err;
-}
-
 /* What a failed answer said: its error_message member, else its start. */
 static void describe_body(const body *b, char *buf, size_t len)
 {
@@ -142,7 +109,7 @@ hsmca_err hsmca_ct_submit(const char *url, X509 *const *chain, size_t n, int pre
     pthread_once(&curl_once, curl_init);
     HSMCA_ENSURE(curl_init_rc == CURLE_OK, HSMCA_E_INTERNAL, "libcurl failed to start: %s",
                  curl_easy_strerror(curl_init_rc));
-    HSMCA_GUARD(chain_json(chain, n, &req));
+    HSMCA_GUARD(ct_certs_json("chain", chain, n, &req));
     c = curl_easy_init();
     HSMCA_ALLOC(c);
     hdr = curl_slist_append(NULL, "Content-Type: application/json");

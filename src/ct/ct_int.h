@@ -92,6 +92,11 @@ hsmca_err ct_cert_der(X509 *cert, const char *what, uint8_t **out, size_t *out_l
 /* Append a DER length (X.690 §8.1.3, minimal). */
 hsmca_err ct_der_put_len(hsmca_bytes *b, size_t len);
 
+/* {"<member>": ["<base64 DER>", ...]} for n certificates: the chain of an
+ * RFC 6962 add-* request (§4.1) or the answer of get-roots (§4.7). *out
+ * NUL-terminated, free(). */
+hsmca_err ct_certs_json(const char *member, X509 *const *v, size_t n, char **out);
+
 /* base64 lives in core (hsmca/bytes.h); the old names stay for src/ct. */
 #define ct_b64_decode hsmca_base64_decode
 #define ct_b64_encode hsmca_base64_encode

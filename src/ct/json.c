@@ -158,3 +158,35 @@ out:
     free(s);
     return err;
 }
+
+hsmca_err ct_certs_json(const char *member, X509 *const *v, size_t n, char **out)
+{
+    hsmca_err err = HSMCA_OK;
+    json_t *arr = json_array(), *root = NULL;
+    unsigned char *der = NULL;
+    char *b64 = NULL;
+
+    HSMCA_ALLOC(arr);
+    for (size_t i = 0; i < n; i++) {
+        int len = i2d_X509(v[i], &der);
+        HSMCA_OSSL(len > 0, "cannot encode %s[%zu]", member, i);
+        HSMCA_GUARD(ct_b64_encode(der, (size_t)len, &b64));
+        HSMCA_ENSURE(json_array_append_new(arr, json_string(b64)) == 0, HSMCA_E_NOMEM,
+                     "out of memory");
+        OPENSSL_free(der);
+        der = NULL;
+        free(b64);
+        b64 = NULL;
+    }
+    root = json_pack("{s:o}", member, arr);
+    arr = NULL;
+    HSMCA_ALLOC(root);
+    *out = json_dumps(root, JSON_COMPACT);
+    HSMCA_ALLOC(*out);
+out:
+    json_decref(arr);
+    json_decref(root);
+    OPENSSL_free(der);
+    free(b64);
+    return err;
+}

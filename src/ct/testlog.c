@@ -26,6 +26,7 @@
 /* RFC 6962 §4.1: chains are short; a bound keeps a hostile body cheap. */
 #define TESTLOG_CHAIN_MAX 8
 #define TESTLOG_DELAY_MAX_MS 60000
+#define TESTLOG_ROOTS_MAX 16
 
 struct hsmca_ct_testlog {
     char *name;
@@ -52,6 +53,8 @@ hsmca_err hsmca_ct_testlog_new(const char *name, const char *operator_name, EVP_
                          (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.',
                      HSMCA_E_INPUT, "test log name '%s': use letters, digits, '.', '-', '_' "
                      "(it appears in URLs)", name);
+    HSMCA_ENSURE(n_roots <= TESTLOG_ROOTS_MAX, HSMCA_E_INPUT,
+                 "test log '%s': at most %d accepted roots", name, TESTLOG_ROOTS_MAX);
     l = calloc(1, sizeof *l);
     HSMCA_ALLOC(l);
     pthread_mutex_init(&l->lock, NULL);
@@ -306,9 +309,7 @@ hsmca_err hsmca_ct_testlog_handle(hsmca_ct_testlog *l, const char *call, int is_
     hsmca_sct *sct = NULL;
     EVP_PKEY *key = NULL;
     hsmca_ct_testlog_knobs k;
-    char *sct_json = NULL, *b64 = NULL;
-    unsigned char *der = NULL;
-    json_t *arr = NULL;
+    char *sct_json = NULL;
     int precert, fail = 0;
 
     HSMCA_ENSURE(l != NULL && call != NULL && http_status != NULL && out != NULL, HSMCA_E_USAGE,
@@ -316,21 +317,12 @@ hsmca_err hsmca_ct_testlog_handle(hsmca_ct_testlog *l, const char *call, int is_
     *out = NULL;
     if (strcmp(call, "get-roots") == 0) {
         HSMCA_ENSURE_REPLY(!is_post, 405, "get-roots takes GET");
-        arr = json_array();
-        HSMCA_ALLOC(arr);
-        for (int i = 0; i < sk_X509_num(l->roots); i++) {
-            int n = i2d_X509(sk_X509_value(l->roots, i), &der);
-            HSMCA_OSSL(n > 0, "cannot encode a root");
-            HSMCA_GUARD(hsmca_base64_encode(der, (size_t)n, &b64));
-            HSMCA_ENSURE(json_array_append_new(arr, json_string(b64)) == 0, HSMCA_E_NOMEM,
-                         "out of memory");
-            OPENSSL_free(der);
-            der = NULL;
-            free(b64);
-            b64 = NULL;
-        }
-        err = reply(200, json_pack("{s:o}", "certificates", arr), http_status, out);
-        arr = NULL;
+        X509 *v[TESTLOG_ROOTS_MAX];
+        size_t n = 0;
+        for (int i = 0; i < sk_X509_num(l->roots) && n < TESTLOG_ROOTS_MAX; i++)
+            v[n++] = sk_X509_value(l->roots, i);
+        HSMCA_GUARD(ct_certs_json("certificates", v, n, out));
+        *http_status = 200;
         goto out;
     }
     precert = strcmp(call, "add-pre-chain") == 0;
@@ -389,8 +381,5 @@ out:
     sk_X509_pop_free(chain, X509_free);
     hsmca_sct_free(sct);
     free(sct_json);
-    free(b64);
-    OPENSSL_free(der);
-    json_decref(arr);
     return err;
 }
