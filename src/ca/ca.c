@@ -948,6 +948,11 @@ hsmca_err hsmca_ca_collect_scts(hsmca_ca *ca, X509 *precert, const char *const *
     *out_n = 0;
     need = policy != NULL && policy->min_scts > 0 ? policy->min_scts : default_min_scts(precert);
     need_ops = policy != NULL && policy->min_operators > 0 ? policy->min_operators : 2;
+    /* Asking for more operators than SCTs cannot be met; the default of 2
+     * only gives way to an explicit single SCT. */
+    HSMCA_ENSURE(policy == NULL || policy->min_operators == 0 || need_ops <= need,
+                 HSMCA_E_USAGE, "%zu operators cannot be met with %zu SCTs (each SCT comes "
+                 "from one log, each log has one operator)", need_ops, need);
     if (need_ops > need)
         need_ops = need;
     HSMCA_ENSURE(n_urls > 0, HSMCA_E_USAGE, "no CT log URL given");

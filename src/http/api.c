@@ -254,9 +254,20 @@ static hsmca_err key_member(json_t *obj, EVP_PKEY **out)
     HSMCA_ENSURE((csr == NULL) != (pub == NULL), HSMCA_E_INPUT,
                  "give exactly one of \"csr\" and \"public_key\" (PEM)");
     if (csr != NULL)
-        HSMCA_GUARD(hsmca_x509_csr_key_from_bytes((const uint8_t *)csr, strlen(csr), out));
+        err = hsmca_x509_csr_key_from_bytes((const uint8_t *)csr, strlen(csr), out);
     else
-        HSMCA_GUARD(hsmca_x509_pubkey_from_bytes((const uint8_t *)pub, strlen(pub), out));
+        err = hsmca_x509_pubkey_from_bytes((const uint8_t *)pub, strlen(pub), out);
+    if (err == HSMCA_E_CRYPTO) {
+        /* OpenSSL could not read the client's own PEM: the request's fault
+         * (400 input), not the server's (crypto is 500, which clients
+         * retry). Same message and OpenSSL detail. */
+        char msg[512], detail[512];
+        snprintf(msg, sizeof msg, "%s", hsmca_err_message());
+        snprintf(detail, sizeof detail, "%s", hsmca_err_detail());
+        err = hsmca_err_setf(HSMCA_E_INPUT, "%s", msg);
+        if (detail[0] != '\0')
+            hsmca_err_detailf("%s", detail);
+    }
 out:
     return err;
 }
@@ -657,11 +668,15 @@ enum MHD_Result http_api(hsmca_http *h, struct MHD_Connection *c, const char *ur
     if (strncmp(url, "/api/v1/", 8) != 0)
         return http_send_error(c, MHD_HTTP_NOT_FOUND, "not-found", "the API is under /api/v1/");
     url += 8;
-    if ((post || put) && !authorized(h, c))
-        return http_send(c, MHD_HTTP_UNAUTHORIZED, "application/json",
-                         "{\"error\":{\"code\":\"unauthorized\",\"message\":\"this call needs "
-                         "Authorization: Bearer <token>\"}}", 98,
-                         MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"hsmca\"", NULL);
+    if ((post || put) && !authorized(h, c)) {
+        static const char unauth[] = "{\"error\":{\"code\":\"unauthorized\",\"message\":"
+                                     "\"this call needs Authorization: Bearer <token>\"}}";
+        /* sizeof - 1: the body is the literal, not a hand-counted length
+         * (98 read past its end). */
+        return http_send(c, MHD_HTTP_UNAUTHORIZED, "application/json", unauth,
+                         sizeof unauth - 1, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                         "Bearer realm=\"hsmca\"", NULL);
+    }
     if (get && strncmp(url, "certificates/", 13) == 0)
         return api_lookup(h, c, url + 13);
     if ((get || put) && strncmp(url, "ct-logs/", 8) == 0)

@@ -35,6 +35,8 @@ typedef struct crl_slot {
     size_t len;
     hsmca_time this_update, next_update;
     int stale;                 /* a revocation since it was signed */
+    int64_t covered_event;     /* the store's newest event when it was signed:
+                                  revocations up to it are in it */
 } crl_slot;
 
 struct hsmca_http {
@@ -59,6 +61,9 @@ struct hsmca_http {
     int64_t last_event;
 
     atomic_ullong requests;
+    /* Requests being read, handled or answered (a req_ctx exists): what
+     * hsmca_http_stop waits for. */
+    atomic_uint inflight;
 };
 
 /* Per-request state: the body, read in pieces. */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -101,17 +102,46 @@ static void cache_flush(hsmca_http *h)
     h->n_entries = 0;
 }
 
-void http_invalidate(hsmca_http *h, int64_t issuer_id, const uint8_t *serial, size_t serial_len,
-                     int revoked)
+/* Order of changes: issuer, then serial (length first, then bytes). */
+static int change_cmp(const void *a, const void *b)
 {
+    const hsmca_store_change *x = a, *y = b;
+
+    if (x->issuer_id != y->issuer_id)
+        return x->issuer_id < y->issuer_id ? -1 : 1;
+    if (x->serial.len != y->serial.len)
+        return x->serial.len < y->serial.len ? -1 : 1;
+    return memcmp(x->serial.b, y->serial.b, x->serial.len);
+}
+
+/* Does a change (sorted) cover entry e: its serial, or its issuer as a
+ * whole (a change with no serial)? */
+static int covered(const ocsp_entry *e, const hsmca_store_change *v, size_t n)
+{
+    hsmca_store_change key;
+
+    memset(&key, 0, sizeof key);
+    key.issuer_id = e->issuer_id;
+    if (bsearch(&key, v, n, sizeof *v, change_cmp) != NULL)
+        return 1; /* the issuer's every serial */
+    key.serial = e->serial;
+    return bsearch(&key, v, n, sizeof *v, change_cmp) != NULL;
+}
+
+/* Forget the pre-signed answers the changes touch, in one pass over the
+ * cache (a burst of issuance is one pass, not one per serial), and mark
+ * the CRLs of issuers with a revocation stale. v is sorted here. */
+static void invalidate_many(hsmca_http *h, hsmca_store_change *v, size_t n)
+{
+    if (n == 0)
+        return;
+    qsort(v, n, sizeof *v, change_cmp);
     pthread_rwlock_wrlock(&h->ocsp_lock);
-    for (size_t i = 0; i < OCSP_BUCKETS; i++) {
+    for (size_t i = 0; h->n_entries > 0 && i < OCSP_BUCKETS; i++) {
         ocsp_entry **pe = &h->buckets[i];
         while (*pe != NULL) {
             ocsp_entry *e = *pe;
-            if (e->issuer_id == issuer_id &&
-                (serial == NULL ||
-                 (e->serial.len == serial_len && memcmp(e->serial.b, serial, serial_len) == 0))) {
+            if (covered(e, v, n)) {
                 *pe = e->next;
                 entry_free(e);
                 h->n_entries--;
@@ -121,13 +151,34 @@ void http_invalidate(hsmca_http *h, int64_t issuer_id, const uint8_t *serial, si
         }
     }
     pthread_rwlock_unlock(&h->ocsp_lock);
-    if (revoked) {
-        pthread_mutex_lock(&h->crl_lock);
+    pthread_mutex_lock(&h->crl_lock);
+    for (size_t k = 0; k < n; k++) {
+        if (strcmp(v[k].kind, "revoke") != 0)
+            continue;
+        /* A revocation the CRL held already lists (the server's own, seen
+         * again by the watcher) does not make it stale. */
         for (size_t i = 0; i < h->cfg.n_cas; i++)
-            if (hsmca_ca_get0_issuer(h->cfg.cas[i])->id == issuer_id)
+            if (hsmca_ca_get0_issuer(h->cfg.cas[i])->id == v[k].issuer_id &&
+                v[k].id > h->crls[i].covered_event)
                 h->crls[i].stale = 1;
-        pthread_mutex_unlock(&h->crl_lock);
     }
+    pthread_mutex_unlock(&h->crl_lock);
+}
+
+void http_invalidate(hsmca_http *h, int64_t issuer_id, const uint8_t *serial, size_t serial_len,
+                     int revoked)
+{
+    hsmca_store_change c;
+
+    memset(&c, 0, sizeof c);
+    c.issuer_id = issuer_id;
+    if (serial != NULL && serial_len <= HSMCA_STORE_SERIAL_MAX) {
+        memcpy(c.serial.b, serial, serial_len);
+        c.serial.len = serial_len;
+    }
+    snprintf(c.kind, sizeof c.kind, "%s", revoked ? "revoke" : "change");
+    c.id = INT64_MAX; /* newer than any CRL held */
+    invalidate_many(h, &c, 1);
 }
 
 void hsmca_http_store_changed(hsmca_http *h)
@@ -285,7 +336,18 @@ static enum MHD_Result ocsp_get(hsmca_http *h, struct MHD_Connection *c, const c
     size_t der_len = 0;
     enum MHD_Result ret;
     const char *slash = strchr(rest, '/');
+    char name[80];
 
+    /* A served issuer's name is taken as the issuer segment first: "sub/"
+     * is itself valid base64, so trying the whole path first would decode
+     * /ocsp/sub/<base64> into garbage. */
+    if (slash != NULL && (size_t)(slash - rest) < sizeof name) {
+        memcpy(name, rest, (size_t)(slash - rest));
+        name[slash - rest] = '\0';
+        if (http_find_ca(h, name, NULL) != NULL)
+            rest = slash + 1;
+    }
+    slash = strchr(rest, '/');
     if (hsmca_base64_decode(rest, strlen(rest), "the OCSP request", &der, &der_len) != HSMCA_OK &&
         (slash == NULL ||
          hsmca_base64_decode(slash + 1, strlen(slash + 1), "the OCSP request", &der,
@@ -358,6 +420,27 @@ static const hsmca_http_file *find_file(hsmca_http *h, const char *url)
     return NULL;
 }
 
+/* Does the DER CRL list as many serials as the store has revoked for the
+ * issuer? Revocations are never deleted and a CRL lists every one
+ * (hsmca_crl_issue), so a shorter list is out of date. */
+static int crl_lists_all(hsmca_http *h, int64_t issuer_id, const uint8_t *der, size_t len)
+{
+    const unsigned char *p = der;
+    X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)len);
+    hsmca_store_status *v = NULL;
+    size_t n = 0;
+    int ok = 0;
+
+    if (crl != NULL &&
+        hsmca_store_statuses_list(h->cfg.store, issuer_id, 0, &v, &n) == HSMCA_OK) {
+        STACK_OF(X509_REVOKED) *r = X509_CRL_get_REVOKED(crl);
+        ok = (size_t)(r != NULL ? sk_X509_REVOKED_num(r) : 0) == n;
+    }
+    free(v);
+    X509_CRL_free(crl);
+    return ok;
+}
+
 /* The CRL of served CA i, signing a new one when there is none, the one
  * held is stale (a revocation since) or past half its validity (BR 4.9.7:
  * publish well before nextUpdate). Caller holds crl_lock. */
@@ -370,22 +453,34 @@ static hsmca_err crl_current(hsmca_http *h, size_t i, hsmca_time now)
     uint8_t *der = NULL;
     size_t len = 0;
     hsmca_time tu = 0, nu = 0;
+    int64_t covered = 0;
 
     if (s->der == NULL && !s->stale) {
-        /* One signed by an earlier run or `hsmca crl`. */
+        /* One signed by an earlier run or `hsmca crl`, if it is still
+         * complete: revocations recorded after it was signed (while no
+         * server ran, or after the last CRL the previous one signed) are
+         * not in it, and the store watcher only sees changes made after
+         * this server started. */
         if (hsmca_store_crl_latest(h->cfg.store, is->id, "", NULL, &tu, &nu, &der, &len) ==
-            HSMCA_OK) {
+                HSMCA_OK &&
+            crl_lists_all(h, is->id, der, len)) {
             s->der = der;
             s->len = len;
             s->this_update = tu;
             s->next_update = nu;
             der = NULL;
         }
+        OPENSSL_free(der);
+        der = NULL;
         hsmca_err_clear();
     }
     if (s->der != NULL && !s->stale && now >= s->this_update &&
         now < s->this_update + (s->next_update - s->this_update) / 2)
         goto out;
+    /* Read before the CRL lists the revocations: every revocation up to
+     * this event is in it (a later one may be too, which only costs an
+     * extra CRL). */
+    HSMCA_GUARD(hsmca_store_last_event(h->cfg.store, &covered));
     HSMCA_GUARD(hsmca_crl_issue(h->cfg.store, is, hsmca_ca_get0_cert(ca),
                                 hsmca_hsm_key_get0_signer(hsmca_ca_get0_key(ca)), now,
                                 h->cfg.crl_validity, &der, &len, NULL));
@@ -403,6 +498,7 @@ static hsmca_err crl_current(hsmca_http *h, size_t i, hsmca_time now)
     s->this_update = now;
     s->next_update = nu;
     s->stale = 0;
+    s->covered_event = covered;
     der = NULL;
     hsmca_log(HSMCA_LOG_INFO, "signed a new CRL for issuer '%s'", is->name);
 out:
@@ -599,6 +695,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (rc == NULL)
             return MHD_NO;
         *con_cls = rc;
+        atomic_fetch_add(&h->inflight, 1);
         return MHD_YES;
     }
     if (*upload_size > 0) {
@@ -630,12 +727,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
+    hsmca_http *h = cls;
     req_ctx *rc = *con_cls;
 
     if (rc != NULL) {
         free(rc->body);
         free(rc);
         *con_cls = NULL;
+        atomic_fetch_sub(&h->inflight, 1);
     }
 }
 
@@ -661,22 +760,28 @@ static void follow_events(hsmca_http *h)
         hsmca_err_clear();
         return;
     }
+    size_t keep = 0;
+    int reload = 0;
+
     for (size_t i = 0; i < n; i++) {
-        const hsmca_store_change *e = &v[i];
+        hsmca_store_change *e = &v[i];
         h->last_event = e->id;
         if (strcmp(e->kind, "ocsp-policy") == 0) {
-            if (hsmca_ocsp_responder_reload(h->cfg.ocsp) != HSMCA_OK) {
-                hsmca_log(HSMCA_LOG_WARN, "store watcher: %s", hsmca_err_message());
-                hsmca_err_clear();
-            }
-            http_invalidate(h, e->issuer_id, NULL, 0, 0);
+            /* Every answer of the issuer may change. */
+            reload = 1;
+            e->serial.len = 0;
+            v[keep++] = *e;
         } else if (e->serial.len > 0 &&
                    (strcmp(e->kind, "revoke") == 0 || strcmp(e->kind, "precert") == 0 ||
                     strcmp(e->kind, "final") == 0)) {
-            http_invalidate(h, e->issuer_id, e->serial.b, e->serial.len,
-                            strcmp(e->kind, "revoke") == 0);
+            v[keep++] = *e;
         }
     }
+    if (reload && hsmca_ocsp_responder_reload(h->cfg.ocsp) != HSMCA_OK) {
+        hsmca_log(HSMCA_LOG_WARN, "store watcher: %s", hsmca_err_message());
+        hsmca_err_clear();
+    }
+    invalidate_many(h, v, keep);
     free(v);
 }
 
@@ -725,8 +830,9 @@ hsmca_err hsmca_http_start(const hsmca_http_config *cfg, hsmca_http **out)
     struct sockaddr_storage ss;
     socklen_t ss_len;
     const union MHD_DaemonInfo *info;
+    /* MHD_USE_ITC: MHD_quiesce_daemon needs it with an internal thread. */
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                     MHD_USE_ERROR_LOG | MHD_USE_POLL;
+                     MHD_USE_ERROR_LOG | MHD_USE_POLL | MHD_USE_ITC;
 
     HSMCA_ENSURE(cfg != NULL && out != NULL && cfg->store != NULL && cfg->ocsp != NULL,
                  HSMCA_E_USAGE, "hsmca_http_start: missing argument");
@@ -806,9 +912,20 @@ void hsmca_http_stop(hsmca_http *h)
 {
     if (h == NULL)
         return;
-    /* MHD finishes the requests in flight before it returns. */
-    if (h->d != NULL)
+    if (h->d != NULL) {
+        /* MHD_stop_daemon shuts down every connection's socket at once,
+         * so a request in flight would be handled (a certificate issued)
+         * but its answer lost. Stop accepting first, let the requests in
+         * flight be answered (at most the idle timeout), then stop. */
+        MHD_socket ls = MHD_quiesce_daemon(h->d);
+        struct timespec tick = {0, 20 * 1000000L};
+
+        if (ls != MHD_INVALID_SOCKET)
+            close(ls);
+        for (unsigned i = 0; atomic_load(&h->inflight) > 0 && i < h->cfg.timeout_s * 50; i++)
+            nanosleep(&tick, NULL);
         MHD_stop_daemon(h->d);
+    }
     if (h->watcher_started) {
         pthread_mutex_lock(&h->watch_lock);
         h->stopping = 1;
