@@ -183,6 +183,31 @@ EVP_PKEY *hsmca_hsm_key_get0_signer(const hsmca_key *key);
  * CKA_PUBLIC_EXPONENT, or CKA_EC_PARAMS and CKA_EC_POINT). Borrowed. */
 EVP_PKEY *hsmca_hsm_key_get0_public(const hsmca_key *key);
 
+/* ---- fixture keys (issue #8): FIXTURES ONLY ---- */
+
+/* Import a software key pair into the token, for the reproducible fixture
+ * hierarchies of `hsmca fixtures` (include/hsmca/fixtures.h) and nothing
+ * else: ceremonies and issuance always generate keys inside the token.
+ * priv is an RSA (2048/3072/4096) or EC (P-256/P-384) private key; the
+ * label must start with "hsmca-fixture-" (anything else is HSMCA_E_USAGE,
+ * so this cannot be used to bring a CA key into a token by mistake).
+ *
+ * The objects are made with C_CreateObject on the token's read-write
+ * session (logged in): a private key with CKA_TOKEN, CKA_PRIVATE,
+ * CKA_SENSITIVE, !CKA_EXTRACTABLE, CKA_SIGN, !CKA_DECRYPT, !CKA_UNWRAP,
+ * !CKA_DERIVE, and its public key with CKA_VERIFY only; CKA_ID is the first
+ * 20 bytes of SHA-256 of the SubjectPublicKeyInfo (stable across runs). The
+ * token reports such keys with CKA_ALWAYS_SENSITIVE and
+ * CKA_NEVER_EXTRACTABLE false, which tells anyone listing the token that
+ * they were imported. The attributes are read back and a test signature is
+ * verified; on any failure both objects are destroyed.
+ *
+ * If an object with this label exists already: when it is this very key
+ * pair (same public key), it is returned and *out_imported is 0; otherwise
+ * HSMCA_E_KEY_EXISTS. *out_imported (may be NULL) is 1 for a new import. */
+hsmca_err hsmca_hsm_key_import_fixture(hsmca_token *tok, EVP_PKEY *priv, const char *label,
+                                       hsmca_key **out, int *out_imported);
+
 /* ---- RFC 7512 pkcs11: URIs ---- */
 
 typedef struct hsmca_pkcs11_uri {

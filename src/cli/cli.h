@@ -160,5 +160,6 @@ int cli_cmd_revoke(const cli_globals *g, int argc, char **argv);
 int cli_cmd_ocsp(const cli_globals *g, int argc, char **argv);
 int cli_cmd_crl(const cli_globals *g, int argc, char **argv);
 int cli_cmd_serve(const cli_globals *g, int argc, char **argv);
+int cli_cmd_fixtures(const cli_globals *g, int argc, char **argv);
 
 #endif

@@ -29,6 +29,7 @@ static const char main_help[] =
     "  crl          sign an issuer's CRL\n"
     "  serve        HTTP: OCSP, CRLs, CA certificates, the issuance API and test\n"
     "               CT logs\n"
+    "  fixtures     a labelled corpus of valid and deliberately broken artifacts\n"
     "\n"
     "Global options:\n"
     "  --module PATH   PKCS#11 module (default: $HSMCA_PKCS11_MODULE, else\n"
@@ -66,6 +67,7 @@ int main(int argc, char **argv)
         {"ocsp", cli_cmd_ocsp, "OCSP responses: answer a request, pre-sign a batch"},
         {"crl", cli_cmd_crl, "sign an issuer's CRL"},
         {"serve", cli_cmd_serve, "serve OCSP, CRLs, CA certificates, the API and test CT logs"},
+        {"fixtures", cli_cmd_fixtures, "a labelled corpus of valid and broken artifacts"},
         {NULL, NULL, NULL}};
     cli_globals g = {NULL, NULL};
     int c, level;

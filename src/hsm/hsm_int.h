@@ -57,4 +57,11 @@ CK_RV hsmca_hsm_take_libp11_ckr(void);
 /* Refresh tok->info from C_GetTokenInfo (PIN counters change on failures). */
 hsmca_err hsmca_hsm_token_refresh(hsmca_token *tok);
 
+/* key.c internals shared with import.c (the lock must be held, except for
+ * the self-test, which signs through libp11's own sessions). */
+hsmca_err hsmca_hsm_int_key_from_private(hsmca_token *tok, CK_OBJECT_HANDLE priv,
+                                         hsmca_key **out);
+hsmca_err hsmca_hsm_int_key_self_test(const hsmca_key *key);
+hsmca_err hsmca_hsm_int_label_in_use(hsmca_token *tok, const char *label, int *out);
+
 #endif

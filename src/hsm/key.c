@@ -793,3 +793,21 @@ out:
     hsmca_hsm_key_free(key);
     return err;
 }
+
+/* ---- for import.c (fixture keys) ---- */
+
+hsmca_err hsmca_hsm_int_key_from_private(hsmca_token *tok, CK_OBJECT_HANDLE priv,
+                                         hsmca_key **out)
+{
+    return key_from_private(tok, priv, out);
+}
+
+hsmca_err hsmca_hsm_int_key_self_test(const hsmca_key *key)
+{
+    return self_test(key);
+}
+
+hsmca_err hsmca_hsm_int_label_in_use(hsmca_token *tok, const char *label, int *out)
+{
+    return label_in_use(tok, label, out);
+}
