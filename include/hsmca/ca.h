@@ -125,6 +125,14 @@ typedef struct hsmca_ca_ct_policy {
     size_t min_operators;
 } hsmca_ca_ct_policy;
 
+/* Check log URLs (http:// or https://) and a policy before anything is
+ * issued, so that a request that cannot succeed uses no serial:
+ * HSMCA_E_USAGE for a bad URL, more operators asked than SCTs, or fewer
+ * logs than the SCTs or operators the policy needs (2 at the least when
+ * the policy is the default). */
+hsmca_err hsmca_ca_ct_check(const char *const *urls, size_t n_urls,
+                            const hsmca_ca_ct_policy *policy);
+
 /* Submit a precertificate (chain: it and this issuer's certificate) to the
  * logs at urls, in order, until the policy is met. Every SCT must verify
  * against the known log keys (its log id picks the key, whose operator

@@ -22,9 +22,12 @@
  * second, when the server notices the store's event log moved).
  * Requests with a nonce are signed fresh, and echo it (RFC 9654).
  *
- * A bounded pool of threads serves connections; bodies are limited in
- * size, connections in time and number. hsmca_http_stop lets requests in
- * flight finish (each store change is one transaction either way).
+ * One thread per connection, at most max_connections of them (a handler
+ * may wait on the token or on a CT log, possibly this server's own, so
+ * connections are not multiplexed on a fixed pool); bodies are limited in
+ * size, connections in idle time and number. hsmca_http_stop gives
+ * requests in flight up to the idle timeout to be answered (each store
+ * change is one transaction either way).
  */
 #ifndef HSMCA_HTTP_H
 #define HSMCA_HTTP_H
@@ -44,7 +47,6 @@ extern "C" {
 #endif
 
 #define HSMCA_HTTP_DEFAULT_PORT 8080
-#define HSMCA_HTTP_DEFAULT_THREADS 4
 #define HSMCA_HTTP_BODY_MAX (1024 * 1024)
 
 /* A file served as is (a CA certificate or CRL that is not in the store,
@@ -59,7 +61,6 @@ typedef struct hsmca_http_file {
 typedef struct hsmca_http_config {
     const char *host;          /* numeric IPv4 or IPv6 address; NULL: 127.0.0.1 */
     uint16_t port;             /* 0: any free port (hsmca_http_port says which) */
-    unsigned threads;          /* connection threads; 0: HSMCA_HTTP_DEFAULT_THREADS */
     unsigned max_connections;  /* 0: 1024 */
     unsigned timeout_s;        /* idle connection timeout; 0: 30 s */
     size_t max_body;           /* request body limit; 0: HSMCA_HTTP_BODY_MAX */
@@ -77,6 +78,10 @@ typedef struct hsmca_http_config {
     const hsmca_ct_log *log_keys;   /* logs whose SCTs the API accepts */
     size_t n_log_keys;
     const hsmca_ct_submit_opts *submit; /* the API's log client; NULL: defaults */
+    /* Log URL prefixes the API's client may submit to besides this
+     * server's own test logs (which always are). */
+    const char *const *log_prefixes;
+    size_t n_log_prefixes;
     const hsmca_http_file *files;
     size_t n_files;
     const char *profiles_dir;  /* for the API's profile names */

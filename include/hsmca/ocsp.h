@@ -30,6 +30,10 @@
  * revoked at the precertificate's time without a reason, for an unassigned
  * one the RFC 6960 §2.2 form (1970-01-01, certificateHold, and the
  * extended-revoke extension), which the BRs forbid: negative tests only.
+ *
+ * Every response is built and signed by hsmca_ocsp_build (below), which
+ * also serves without a store: the answers, times and nonce as given, no
+ * policy (the fixtures' negative responses).
  */
 #ifndef HSMCA_OCSP_H
 #define HSMCA_OCSP_H
@@ -38,6 +42,7 @@
 #include <stdint.h>
 
 #include <openssl/evp.h>
+#include <openssl/ocsp.h>
 #include <openssl/x509.h>
 
 #include "hsmca/clock.h"
@@ -109,6 +114,7 @@ typedef struct hsmca_ocsp_outcome {
     int good, revoked, unknown;/* how many of each */
     hsmca_time this_update, next_update;
     int nonce;                 /* the request had a nonce (echoed) */
+    int extensions;            /* how many requestExtensions it had (the nonce too) */
     int64_t issuer_id;         /* the store id of the issuer, 0 if none */
     hsmca_store_serial serial; /* the first CertID's serial (len 0: none) */
 } hsmca_ocsp_outcome;
@@ -172,6 +178,42 @@ typedef struct hsmca_ocsp_answer {
 
 void hsmca_ocsp_decide(const hsmca_store_status *st, int precert_policy, int unassigned_policy,
                        hsmca_ocsp_answer *out);
+
+/* ---- one response from given answers, without a store (build.c) ---- */
+
+/* One SingleResponse: the CertID answered (echoed as given; borrowed) and
+ * the answer (cert_status GOOD, REVOKED or UNKNOWN; reason -1 for no
+ * revocationReason; extended_revoke adds RFC 6960 §4.4.8's extension). */
+typedef struct hsmca_ocsp_single {
+    OCSP_CERTID *cid;
+    hsmca_ocsp_answer answer;
+} hsmca_ocsp_single;
+
+typedef struct hsmca_ocsp_build_req {
+    const hsmca_ocsp_signer *signer;  /* key, certificate, delegated */
+    const hsmca_ocsp_single *singles; /* at least one */
+    size_t n_singles;
+    hsmca_time produced_at;           /* producedAt */
+    hsmca_time this_update, next_update; /* of every SingleResponse */
+    /* The nonce extension (RFC 9654), non-critical, holding these octets
+     * as given: any length, 0 included (has_nonce 0: no nonce). */
+    int has_nonce;
+    const uint8_t *nonce;
+    size_t nonce_len;
+    /* A delegated response carries the responder's certificate in `certs`
+     * (CONFORMANCE.md §12); 1 leaves it out (negative fixtures). */
+    int omit_certs;
+} hsmca_ocsp_build_req;
+
+/* Build, sign (responder ID by key, RFC 9919) and encode one successful
+ * response exactly as asked, checking the signature with the signer's
+ * certificate. No policy is applied here: the validity window (BR 4.9.9),
+ * the signer's validity and the nonce length are the caller's business.
+ * The responder checks them before it builds through this function;
+ * `hsmca fixtures` uses it directly to make responses that break them.
+ * *resp freed with OPENSSL_free. HSMCA_E_USAGE for a missing signer or
+ * answer, or a status other than good, revoked or unknown. */
+hsmca_err hsmca_ocsp_build(const hsmca_ocsp_build_req *req, uint8_t **resp, size_t *resp_len);
 
 #ifdef __cplusplus
 }

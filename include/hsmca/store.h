@@ -304,6 +304,14 @@ hsmca_err hsmca_store_statuses_list(hsmca_store *st, int64_t issuer_id, int assi
 hsmca_err hsmca_store_crl_number_next(hsmca_store *st, int64_t issuer_id, const char *scope,
                                       hsmca_time now, uint64_t *out);
 
+/* Take the next CRL number and list the revoked serials (as
+ * hsmca_store_statuses_list with assigned = 0) in one transaction, so that
+ * every later number lists at least what an earlier one did. *revoked
+ * malloc'd (free()). */
+hsmca_err hsmca_store_crl_take(hsmca_store *st, int64_t issuer_id, const char *scope,
+                               hsmca_time now, uint64_t *number, hsmca_store_status **revoked,
+                               size_t *n_revoked);
+
 /* Keep a signed CRL (the one serve publishes: the highest number). */
 hsmca_err hsmca_store_crl_record(hsmca_store *st, int64_t issuer_id, const char *scope,
                                  uint64_t number, hsmca_time this_update,

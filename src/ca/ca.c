@@ -927,6 +927,33 @@ static size_t default_min_scts(X509 *precert)
     return na - nb + 1 <= 180 * 86400 ? 2 : 3;
 }
 
+hsmca_err hsmca_ca_ct_check(const char *const *urls, size_t n_urls,
+                            const hsmca_ca_ct_policy *policy)
+{
+    hsmca_err err = HSMCA_OK;
+    size_t scts = policy != NULL ? policy->min_scts : 0;
+    size_t ops = policy != NULL ? policy->min_operators : 0;
+
+    HSMCA_ENSURE(n_urls > 0 && urls != NULL, HSMCA_E_USAGE, "no CT log URL given");
+    for (size_t i = 0; i < n_urls; i++)
+        HSMCA_ENSURE(urls[i] != NULL && strlen(urls[i]) < 1024 &&
+                         (strncmp(urls[i], "http://", 7) == 0 ||
+                          strncmp(urls[i], "https://", 8) == 0),
+                     HSMCA_E_USAGE, "CT log URL '%s' is not an http:// or https:// URL",
+                     urls[i] != NULL ? urls[i] : "");
+    HSMCA_ENSURE(ops == 0 || scts == 0 || ops <= scts, HSMCA_E_USAGE,
+                 "%zu operators cannot be met with %zu SCTs (each SCT comes from one log, "
+                 "each log has one operator)", ops, scts);
+    /* Each SCT from a distinct log: at least as many logs as SCTs (2 at
+     * the least by default, CONFORMANCE.md §11). */
+    HSMCA_ENSURE(n_urls >= (scts > 0 ? scts : ops > 2 ? ops : 2), HSMCA_E_USAGE,
+                 "%zu CT log%s cannot give %zu SCTs from distinct logs%s", n_urls,
+                 n_urls == 1 ? "" : "s", scts > 0 ? scts : ops > 2 ? ops : 2,
+                 scts == 0 ? " (the default CT policy wants 2 or 3; --min-scts lowers it)" : "");
+out:
+    return err;
+}
+
 hsmca_err hsmca_ca_collect_scts(hsmca_ca *ca, X509 *precert, const char *const *urls,
                                 size_t n_urls, const hsmca_ct_log *logs, size_t n_logs,
                                 const hsmca_ca_ct_policy *policy,
@@ -946,6 +973,7 @@ hsmca_err hsmca_ca_collect_scts(hsmca_ca *ca, X509 *precert, const char *const *
                  HSMCA_E_USAGE, "hsmca_ca_collect_scts: missing argument");
     *out = NULL;
     *out_n = 0;
+    HSMCA_GUARD(hsmca_ca_ct_check(urls, n_urls, policy));
     need = policy != NULL && policy->min_scts > 0 ? policy->min_scts : default_min_scts(precert);
     need_ops = policy != NULL && policy->min_operators > 0 ? policy->min_operators : 2;
     /* Asking for more operators than SCTs cannot be met; the default of 2

@@ -343,3 +343,13 @@ hsmca_err cli_write_blob(const void *data, size_t len, const char *out, int bina
 out:
     return err;
 }
+
+hsmca_err cli_duration(const char *opt, const char *text, hsmca_time *out)
+{
+    *out = 0;
+    if (text == NULL)
+        return HSMCA_OK;
+    if (hsmca_clock_parse_duration(text, out) != HSMCA_OK)
+        return hsmca_err_setf(HSMCA_E_USAGE, "%s: %s", opt, hsmca_err_message());
+    return HSMCA_OK;
+}

@@ -146,6 +146,10 @@ hsmca_err cli_open_ca(const cli_globals *g, const char *issuer, const char *pin_
  * or "-" (refused for binary data when stdout is a terminal). */
 hsmca_err cli_write_blob(const void *data, size_t len, const char *out, int binary);
 
+/* A duration option (hsmca_clock_parse_duration: 90m, 12h, 4d); text NULL
+ * leaves *out 0. A bad value is HSMCA_E_USAGE naming the option. */
+hsmca_err cli_duration(const char *opt, const char *text, hsmca_time *out);
+
 /* Hex of bytes into buf (2*n+1). */
 const char *cli_hex(const uint8_t *p, size_t n, char *buf, size_t len);
 

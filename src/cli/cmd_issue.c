@@ -270,6 +270,7 @@ static hsmca_err do_cert(const cli_globals *g, struct issue_args *a)
         HSMCA_GUARD(hsmca_file_check_new(a->out));
     if (a->precert_out != NULL)
         HSMCA_GUARD(hsmca_file_check_new(a->precert_out));
+    HSMCA_GUARD(hsmca_ca_ct_check(a->log_urls, a->n_log_urls, &pol));
     HSMCA_GUARD(load_logs(g, a, &logs, &n_logs));
     HSMCA_GUARD(issue_precert(g, a, &st, &hsm, &ca, &pre, serial, &serial_len));
     cli_hex(serial, serial_len, hex, sizeof hex);

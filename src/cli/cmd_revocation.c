@@ -154,14 +154,6 @@ static void signer_close(signer_ctx *c)
     memset(c, 0, sizeof *c);
 }
 
-static hsmca_err validity_of(const char *text, hsmca_time *out)
-{
-    *out = 0;
-    if (text == NULL)
-        return HSMCA_OK;
-    return hsmca_clock_parse_duration(text, out);
-}
-
 static void print_outcome(const hsmca_ocsp_outcome *o)
 {
     char a[32], b[32];
@@ -234,7 +226,7 @@ static int cmd_respond(const cli_globals *g, int argc, char **argv)
         return rc;
     if (a.request == NULL)
         return cli_usage_error(cmd, "--request FILE is required");
-    if (validity_of(a.validity, &validity) != HSMCA_OK) {
+    if (cli_duration("--validity", a.validity, &validity) != HSMCA_OK) {
         cli_fail();
         return CLI_USAGE;
     }
@@ -319,7 +311,7 @@ static hsmca_err do_batch(const cli_globals *g, const struct rev_args *a, signer
                  "--issuer NAME and --dir DIR are required");
     HSMCA_ENSURE(a->hash == NULL || strcmp(a->hash, "sha1") == 0 || strcmp(a->hash, "sha256") == 0,
                  HSMCA_E_USAGE, "--hash is sha1 or sha256, not '%s'", a->hash);
-    HSMCA_GUARD(validity_of(a->validity, &validity));
+    HSMCA_GUARD(cli_duration("--validity", a->validity, &validity));
     HSMCA_GUARD(cli_state_dir(g, &state));
     HSMCA_GUARD(hsmca_store_open(state, &st));
     HSMCA_GUARD(hsmca_store_issuer_get(st, a->issuer, &is));
@@ -443,7 +435,7 @@ int cli_cmd_crl(const cli_globals *g, int argc, char **argv)
         return rc;
     if (a.issuer == NULL)
         return cli_usage_error(cmd, "--issuer NAME is required");
-    if (validity_of(a.validity, &validity) != HSMCA_OK) {
+    if (cli_duration("--validity", a.validity, &validity) != HSMCA_OK) {
         cli_fail();
         return CLI_USAGE;
     }

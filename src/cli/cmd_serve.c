@@ -45,6 +45,9 @@ static const char serve_help[] =
     "  --ct-root FILE       a root the test logs accept (repeatable; default: any chain)\n"
     "  --log-key FILE       another CT log's public key (PEM) whose SCTs the API\n"
     "                       accepts (repeatable); the test logs' keys always are\n"
+    "  --allow-log-url PREFIX  let POST /api/v1/certificates submit to log URLs\n"
+    "                       starting with PREFIX (repeatable); this server's own test\n"
+    "                       logs are always allowed, nothing else is by default\n"
     "  --file PATH=FILE     also serve FILE at PATH, e.g. /ca/root.der=root.pem or\n"
     "                       /crl/root.crl=root.crl (PEM is served as DER)\n"
     "  --api-token-file FILE  require 'Authorization: Bearer <first line of FILE>'\n"
@@ -57,14 +60,15 @@ static const char serve_help[] =
 
 enum {
     OPT_LISTEN = 0x800, OPT_ISSUER, OPT_PIN, OPT_CT_LOG, OPT_CT_ROOT, OPT_LOG_KEY, OPT_FILE,
-    OPT_TOKEN_FILE, OPT_OCSP_VAL, OPT_CRL_VAL, OPT_MAX_CONN, OPT_TIMEOUT, OPT_PORT_FILE
+    OPT_TOKEN_FILE, OPT_OCSP_VAL, OPT_CRL_VAL, OPT_MAX_CONN, OPT_TIMEOUT, OPT_PORT_FILE,
+    OPT_ALLOW_LOG
 };
 
 struct serve_args {
     const char *listen, *pin_file, *token_file, *ocsp_validity, *crl_validity, *port_file;
     const char *issuers[MAX_ITEMS], *logs[MAX_ITEMS], *roots[MAX_ITEMS], *log_keys[MAX_ITEMS];
-    const char *files[MAX_ITEMS];
-    size_t n_issuers, n_logs, n_roots, n_log_keys, n_files;
+    const char *files[MAX_ITEMS], *allow_logs[MAX_ITEMS];
+    size_t n_issuers, n_logs, n_roots, n_log_keys, n_files, n_allow_logs;
     unsigned max_conn, timeout;
 };
 
@@ -103,6 +107,7 @@ static int take_serve(void *vctx, int opt, const char *arg)
     case OPT_CT_ROOT: return push(a->roots, &a->n_roots, arg, "--ct-root");
     case OPT_LOG_KEY: return push(a->log_keys, &a->n_log_keys, arg, "--log-key");
     case OPT_FILE: return push(a->files, &a->n_files, arg, "--file");
+    case OPT_ALLOW_LOG: return push(a->allow_logs, &a->n_allow_logs, arg, "--allow-log-url");
     case OPT_TOKEN_FILE: a->token_file = arg; return 1;
     case OPT_OCSP_VAL: a->ocsp_validity = arg; return 1;
     case OPT_CRL_VAL: a->crl_validity = arg; return 1;
@@ -341,7 +346,14 @@ static hsmca_err add_file(const char *spec, serve_state *s)
         type = "application/pkix-cert";
     else if (plen > 4 && strncmp(eq - 4, ".crl", 4) == 0)
         type = "application/pkix-crl";
-    if (len > 10 && memcmp(data, "-----BEGIN", 10) == 0) {
+    else if (plen > 4 && strncmp(eq - 4, ".pem", 4) == 0)
+        type = "application/x-pem-file";
+    /* A .der or .crl path serves DER (RFC 5280 §4.2.2.1, §4.2.1.13: what
+     * AIA and CRLDP clients expect), converting PEM; any other path serves
+     * the file as it is. */
+    if ((strcmp(type, "application/pkix-cert") == 0 ||
+         strcmp(type, "application/pkix-crl") == 0) &&
+        len > 10 && memcmp(data, "-----BEGIN", 10) == 0) {
         bio = BIO_new_mem_buf(data, (int)len);
         HSMCA_ALLOC(bio);
         if (strstr((char *)data, "BEGIN X509 CRL") != NULL) {
@@ -352,7 +364,8 @@ static hsmca_err add_file(const char *spec, serve_state *s)
             n = x != NULL ? i2d_X509(x, &der) : 0;
         }
         HSMCA_OSSL(n > 0, "--file %s: not a PEM certificate or CRL", eq + 1);
-    } else {
+    }
+    if (der == NULL) {
         der = OPENSSL_malloc(len > 0 ? len : 1);
         HSMCA_ALLOC(der);
         memcpy(der, data, len);
@@ -445,10 +458,8 @@ static hsmca_err do_serve(const cli_globals *g, const struct serve_args *a)
     memset(&s, 0, sizeof s);
     memset(&cfg, 0, sizeof cfg);
     HSMCA_GUARD(parse_listen(a->listen, host, sizeof host, &port));
-    if (a->ocsp_validity != NULL)
-        HSMCA_GUARD(hsmca_clock_parse_duration(a->ocsp_validity, &ocsp_validity));
-    if (a->crl_validity != NULL)
-        HSMCA_GUARD(hsmca_clock_parse_duration(a->crl_validity, &crl_validity));
+    HSMCA_GUARD(cli_duration("--ocsp-validity", a->ocsp_validity, &ocsp_validity));
+    HSMCA_GUARD(cli_duration("--crl-validity", a->crl_validity, &crl_validity));
     HSMCA_ENSURE(crl_validity <= HSMCA_CRL_VALIDITY_MAX, HSMCA_E_USAGE,
                  "--crl-validity %s is more than the 10 days BR 4.9.7 allows", a->crl_validity);
     if (a->token_file != NULL) {
@@ -483,6 +494,8 @@ static hsmca_err do_serve(const cli_globals *g, const struct serve_args *a)
     cfg.n_log_keys = s.n_log_keys;
     cfg.files = s.files;
     cfg.n_files = s.n_files;
+    cfg.log_prefixes = a->allow_logs;
+    cfg.n_log_prefixes = a->n_allow_logs;
     cfg.profiles_dir = cli_profiles_dir(NULL);
 
     /* Block the stop signals before any thread starts, so that every
@@ -527,6 +540,7 @@ int cli_cmd_serve(const cli_globals *g, int argc, char **argv)
         {"ct-root", required_argument, NULL, OPT_CT_ROOT},
         {"log-key", required_argument, NULL, OPT_LOG_KEY},
         {"file", required_argument, NULL, OPT_FILE},
+        {"allow-log-url", required_argument, NULL, OPT_ALLOW_LOG},
         {"api-token-file", required_argument, NULL, OPT_TOKEN_FILE},
         {"ocsp-validity", required_argument, NULL, OPT_OCSP_VAL},
         {"crl-validity", required_argument, NULL, OPT_CRL_VAL},

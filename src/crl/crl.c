@@ -242,7 +242,10 @@ hsmca_err hsmca_crl_issue(hsmca_store *st, const hsmca_store_issuer *issuer, X50
         next = not_after; /* MRSP 6: not past the CA certificate */
     HSMCA_ENSURE(next > now, HSMCA_E_STATE,
                  "issuer '%s': its certificate has expired; no CRL can be signed", issuer->name);
-    HSMCA_GUARD(hsmca_store_statuses_list(st, issuer->id, 0, &revoked, &n));
+    /* The number is taken last before signing, with the list, in one
+     * transaction: a refused request (bad validity, expired CA) does not
+     * use one, and two signers never list less under a higher number. */
+    HSMCA_GUARD(hsmca_store_crl_take(st, issuer->id, "", now, &num, &revoked, &n));
     if (n > 0) {
         entries = calloc(n, sizeof *entries);
         HSMCA_ALLOC(entries);
@@ -252,9 +255,6 @@ hsmca_err hsmca_crl_issue(hsmca_store *st, const hsmca_store_issuer *issuer, X50
         entries[i] = (hsmca_crl_entry){revoked[i].serial.b, revoked[i].serial.len,
                                        revoked[i].revoked_at, revoked[i].reason, 0};
     }
-    /* The number is taken last before signing, so a refused request (bad
-     * validity, expired CA) does not use one. */
-    HSMCA_GUARD(hsmca_store_crl_number_next(st, issuer->id, "", now, &num));
     req = (hsmca_crl_request){issuer_cert, now, next, num, entries, n};
     HSMCA_GUARD(hsmca_crl_build(&req, &crl));
     HSMCA_GUARD(hsmca_crl_sign(crl, key, X509_get0_pubkey(issuer_cert)));

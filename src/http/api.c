@@ -31,6 +31,8 @@
 #define API_NAMES_MAX 100
 #define API_SCTS_MAX 16
 #define API_LOGS_MAX 16
+/* Issuer and test log names (store.h, ct.h): safe in URLs and JSON. */
+#define NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
 
 /* ---- answers ---- */
 
@@ -58,6 +60,11 @@ enum MHD_Result http_send_error(struct MHD_Connection *c, unsigned status, const
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    /* Messages may quote what a client sent: keep them printable ASCII, so
+     * that they are valid JSON strings and safe in the log. */
+    for (char *p = msg; *p != '\0'; p++)
+        if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+            *p = '?';
     hsmca_log(status >= 500 ? HSMCA_LOG_ERROR : HSMCA_LOG_INFO, "API %u %s: %s", status, code,
               msg);
     return send_json(c, status, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message",
@@ -396,6 +403,33 @@ out:
     return ret;
 }
 
+/* The server's own CT client only talks to its own test logs and to the
+ * log URL prefixes serve was given (--allow-log-url): an API client must
+ * not be able to make the server send requests anywhere. */
+static hsmca_err allowed_logs(hsmca_http *h, const char *const *urls, size_t n)
+{
+    char own[4][96];
+
+    snprintf(own[0], sizeof own[0], "http://127.0.0.1:%u/ct/", h->port);
+    snprintf(own[1], sizeof own[1], "http://localhost:%u/ct/", h->port);
+    snprintf(own[2], sizeof own[2], "http://[::1]:%u/ct/", h->port);
+    snprintf(own[3], sizeof own[3], strchr(h->cfg.host, ':') != NULL ? "http://[%s]:%u/ct/"
+                                                                     : "http://%s:%u/ct/",
+             h->cfg.host, h->port);
+    for (size_t i = 0; i < n; i++) {
+        int ok = 0;
+        for (size_t k = 0; k < 4; k++)
+            ok |= strncmp(urls[i], own[k], strlen(own[k])) == 0;
+        for (size_t k = 0; k < h->cfg.n_log_prefixes; k++)
+            ok |= strncmp(urls[i], h->cfg.log_prefixes[k], strlen(h->cfg.log_prefixes[k])) == 0;
+        if (!ok)
+            return hsmca_err_setf(HSMCA_E_INPUT, "CT log URL '%s' is not one of this server's "
+                                  "test logs (%s...) nor allowed by serve --allow-log-url",
+                                  urls[i], own[0]);
+    }
+    return HSMCA_OK;
+}
+
 static enum MHD_Result api_certificates(hsmca_http *h, struct MHD_Connection *c, json_t *body)
 {
     static const char *const known[] = {"issuer", "csr", "public_key", "dns", "ips", "profile",
@@ -433,7 +467,10 @@ static enum MHD_Result api_certificates(hsmca_http *h, struct MHD_Connection *c,
                               "(min_scts at most 16)");
         goto out;
     }
-    if (precert_request(h, body, &ca, &pre, serial, &n) != HSMCA_OK) {
+    /* Refuse what cannot succeed before a serial is used. */
+    if (hsmca_ca_ct_check(logs, n_logs, &pol) != HSMCA_OK || allowed_logs(h, logs, n_logs) !=
+                                                                 HSMCA_OK ||
+        precert_request(h, body, &ca, &pre, serial, &n) != HSMCA_OK) {
         ret = http_send_hsmca_error(c);
         goto out;
     }
@@ -522,6 +559,10 @@ static enum MHD_Result api_lookup(hsmca_http *h, struct MHD_Connection *c, const
                                "use /api/v1/certificates/<issuer>/<serial hex>");
     memcpy(name, rest, (size_t)(slash - rest));
     name[slash - rest] = '\0';
+    if (name[0] == '\0' || strspn(name, NAME_CHARS) != strlen(name) ||
+        strspn(slash + 1, "0123456789abcdefABCDEFx") != strlen(slash + 1))
+        return http_send_error(c, MHD_HTTP_BAD_REQUEST, "input",
+                               "use /api/v1/certificates/<issuer>/<serial hex>");
     if ((ca = http_find_ca(h, name, NULL)) == NULL)
         return http_send_error(c, MHD_HTTP_NOT_FOUND, "not-found",
                                "this server does not issue as '%s'", name);
@@ -539,7 +580,17 @@ static enum MHD_Result api_lookup(hsmca_http *h, struct MHD_Connection *c, const
     status.revoked = rec->revoked;
     status.revoked_at = rec->revoked_at;
     status.reason = rec->reason;
-    hsmca_ocsp_decide(&status, is->ocsp_precert_policy, is->ocsp_unassigned_policy, &a);
+    {
+        /* The policy now (hsmca issuer policy may have changed it since
+         * the server started), as the OCSP responder answers. */
+        hsmca_store_issuer *cur = NULL;
+        if (hsmca_store_issuer_get_by_id(h->cfg.store, is->id, &cur) != HSMCA_OK) {
+            hsmca_store_cert_free(rec);
+            return http_send_hsmca_error(c);
+        }
+        hsmca_ocsp_decide(&status, cur->ocsp_precert_policy, cur->ocsp_unassigned_policy, &a);
+        hsmca_store_issuer_free(cur);
+    }
     ocsp = a.cert_status == 0 ? "good" : a.cert_status == 1 ? "revoked"
            : a.cert_status == 2 ? "unknown" : "unauthorized";
     res = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:o, s:o, s:s}", "issuer", is->name, "serial",
@@ -587,7 +638,8 @@ static enum MHD_Result api_log(hsmca_http *h, struct MHD_Connection *c, const ch
         if (strcmp(hsmca_ct_testlog_name(h->cfg.logs[i]), name) == 0)
             l = h->cfg.logs[i];
     if (l == NULL)
-        return http_send_error(c, MHD_HTTP_NOT_FOUND, "not-found", "no test log '%s'", name);
+        return http_send_error(c, MHD_HTTP_NOT_FOUND, "not-found", "no test log '%.64s'",
+                               strspn(name, NAME_CHARS) == strlen(name) ? name : "?");
     if (!put)
         return send_json(c, MHD_HTTP_OK, knobs_json(l));
     if (parse_body(rc, &body) != HSMCA_OK || only_members(body, known) != HSMCA_OK) {

@@ -27,7 +27,11 @@ typedef struct ocsp_entry {
 } ocsp_entry;
 
 #define OCSP_BUCKETS 65536
-#define OCSP_CACHE_MAX 200000
+/* At most this many kept answers (about 2 KiB each with a delegated
+ * responder's certificate), and only for requests of at most
+ * OCSP_KEY_MAX octets (a plain one-CertID request is under 120). */
+#define OCSP_CACHE_MAX 20000
+#define OCSP_KEY_MAX 512
 
 /* A served CA's current CRL. */
 typedef struct crl_slot {
@@ -47,6 +51,8 @@ struct hsmca_http {
     pthread_rwlock_t ocsp_lock;
     ocsp_entry **buckets;
     size_t n_entries;
+    uint64_t generation;       /* bumped by every invalidation (under ocsp_lock) */
+    uint64_t hash_key;         /* random, for the bucket hash */
 
     pthread_mutex_t crl_lock;
     crl_slot *crls;            /* one per cfg.cas[i] */

@@ -11,6 +11,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include "hsmca/bytes.h"
@@ -67,9 +68,11 @@ static void http_date(hsmca_time t, char *buf, size_t len)
 
 /* ---- the OCSP cache ---- */
 
-static uint64_t fnv1a(const uint8_t *p, size_t n)
+/* FNV-1a from a per-server random start, so that clients cannot aim many
+ * requests at one bucket. */
+static uint64_t fnv1a(uint64_t key, const uint8_t *p, size_t n)
 {
-    uint64_t h = 1469598103934665603ULL;
+    uint64_t h = 1469598103934665603ULL ^ key;
 
     for (size_t i = 0; i < n; i++) {
         h ^= p[i];
@@ -137,6 +140,7 @@ static void invalidate_many(hsmca_http *h, hsmca_store_change *v, size_t n)
         return;
     qsort(v, n, sizeof *v, change_cmp);
     pthread_rwlock_wrlock(&h->ocsp_lock);
+    h->generation++;
     for (size_t i = 0; h->n_entries > 0 && i < OCSP_BUCKETS; i++) {
         ocsp_entry **pe = &h->buckets[i];
         while (*pe != NULL) {
@@ -184,6 +188,7 @@ void http_invalidate(hsmca_http *h, int64_t issuer_id, const uint8_t *serial, si
 void hsmca_http_store_changed(hsmca_http *h)
 {
     pthread_rwlock_wrlock(&h->ocsp_lock);
+    h->generation++;
     cache_flush(h);
     pthread_rwlock_unlock(&h->ocsp_lock);
     pthread_mutex_lock(&h->crl_lock);
@@ -239,18 +244,20 @@ static int ocsp_hit(hsmca_http *h, struct MHD_Connection *c, const uint8_t *req,
     return hit;
 }
 
-/* Keep a signed answer (takes resp). */
-static void ocsp_keep(hsmca_http *h, const uint8_t *req, size_t len, uint64_t hash,
-                      uint8_t *resp, size_t resp_len, const hsmca_ocsp_outcome *o)
+/* A cache entry for a signed answer (takes resp; NULL when out of
+ * memory, resp then freed). */
+static ocsp_entry *entry_new(const uint8_t *req, size_t len, uint64_t hash, uint8_t *resp,
+                             size_t resp_len, const hsmca_ocsp_outcome *o)
 {
-    ocsp_entry *e = calloc(1, sizeof *e), **pe;
+    ocsp_entry *e = calloc(1, sizeof *e);
     uint8_t md[32];
     char hex[65];
+    hsmca_time half;
 
     if (e == NULL || (e->key = malloc(len)) == NULL) {
         free(e);
         OPENSSL_free(resp);
-        return;
+        return NULL;
     }
     memcpy(e->key, req, len);
     e->key_len = len;
@@ -259,23 +266,41 @@ static void ocsp_keep(hsmca_http *h, const uint8_t *req, size_t len, uint64_t ha
     e->resp_len = resp_len;
     e->this_update = o->this_update;
     e->next_update = o->next_update;
-    /* BR 4.9.9: a window of 16 h or more is refreshed at least 8 h before
-     * nextUpdate; half-life refresh meets that for every allowed window
-     * and MRSP 6's "every 4 days" for the 4-day default. */
-    e->refresh_at = o->this_update + (o->next_update - o->this_update + 1) / 2;
+    /* BR 4.9.9 (CONFORMANCE.md §12): refresh at half-life for windows under
+     * 16 h, else at least 8 h before nextUpdate and within 4 days of
+     * thisUpdate (MRSP 6 too). Half-life capped at 4 days meets both for
+     * every window from 8 h to 10 d. */
+    half = (o->next_update - o->this_update + 1) / 2;
+    e->refresh_at = o->this_update + (half < 4 * 86400 ? half : 4 * 86400);
     e->issuer_id = o->issuer_id;
     e->serial = o->serial;
     EVP_Digest(resp, resp_len, md, NULL, EVP_sha256(), NULL);
     for (size_t i = 0; i < 16; i++)
         snprintf(hex + 2 * i, 3, "%02x", md[i]);
     snprintf(e->etag, sizeof e->etag, "\"%s\"", hex);
+    return e;
+}
+
+/* Keep an entry unless the store changed since gen was read (then the
+ * answer may already be out of date: a revocation committed between the
+ * status read and now; it is dropped and the next request signs again). */
+static void ocsp_keep(hsmca_http *h, ocsp_entry *e, uint64_t gen)
+{
+    ocsp_entry **pe;
+
     pthread_rwlock_wrlock(&h->ocsp_lock);
+    if (gen != h->generation) {
+        pthread_rwlock_unlock(&h->ocsp_lock);
+        entry_free(e);
+        return;
+    }
     if (h->n_entries >= OCSP_CACHE_MAX)
         cache_flush(h);
-    pe = &h->buckets[hash % OCSP_BUCKETS];
+    pe = &h->buckets[e->hash % OCSP_BUCKETS];
     while (*pe != NULL) {
         ocsp_entry *old = *pe;
-        if (old->hash == hash && old->key_len == len && memcmp(old->key, req, len) == 0) {
+        if (old->hash == e->hash && old->key_len == e->key_len &&
+            memcmp(old->key, e->key, e->key_len) == 0) {
             *pe = old->next;
             entry_free(old);
             h->n_entries--;
@@ -283,8 +308,8 @@ static void ocsp_keep(hsmca_http *h, const uint8_t *req, size_t len, uint64_t ha
         }
         pe = &old->next;
     }
-    e->next = h->buckets[hash % OCSP_BUCKETS];
-    h->buckets[hash % OCSP_BUCKETS] = e;
+    e->next = h->buckets[e->hash % OCSP_BUCKETS];
+    h->buckets[e->hash % OCSP_BUCKETS] = e;
     h->n_entries++;
     pthread_rwlock_unlock(&h->ocsp_lock);
 }
@@ -294,14 +319,19 @@ static enum MHD_Result answer_ocsp(hsmca_http *h, struct MHD_Connection *c, cons
                                    size_t len)
 {
     hsmca_time now = hsmca_clock_now();
-    uint64_t hash = fnv1a(req, len);
+    uint64_t hash = fnv1a(h->hash_key, req, len), gen;
     enum MHD_Result ret = MHD_NO;
     hsmca_ocsp_outcome o;
+    ocsp_entry *e;
     uint8_t *resp = NULL;
     size_t resp_len = 0;
 
     if (len > 0 && ocsp_hit(h, c, req, len, hash, now, &ret))
         return ret;
+    /* Read before the store is: a change from now on drops this answer. */
+    pthread_rwlock_rdlock(&h->ocsp_lock);
+    gen = h->generation;
+    pthread_rwlock_unlock(&h->ocsp_lock);
     if (hsmca_ocsp_respond(h->cfg.ocsp, req, len, now, &resp, &resp_len, &o) != HSMCA_OK) {
         hsmca_log(HSMCA_LOG_ERROR, "OCSP: %s", hsmca_err_message());
         return send_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot build an OCSP response");
@@ -313,18 +343,20 @@ static enum MHD_Result answer_ocsp(hsmca_http *h, struct MHD_Connection *c, cons
         OPENSSL_free(resp);
         return ret;
     }
-    if (o.nonce || o.n_answers != 1) {
-        /* Signed for this request only (its nonce), never reused. */
+    /* Only plain requests are kept: one CertID, no extensions (a nonce is
+     * for this request only; other extensions would let a client grow
+     * the cache with padding), and small. */
+    if (o.extensions > 0 || o.n_answers != 1 || len > OCSP_KEY_MAX) {
         ret = send_ocsp(c, resp, resp_len, NULL, now);
         OPENSSL_free(resp);
         return ret;
     }
-    ocsp_keep(h, req, len, hash, resp, resp_len, &o);
-    /* resp now belongs to the cache entry (or was freed), which another
-     * thread may replace at any time: answer from a fresh lookup. */
-    if (ocsp_hit(h, c, req, len, hash, now, &ret))
-        return ret;
-    return send_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "the OCSP answer was replaced; retry");
+    e = entry_new(req, len, hash, resp, resp_len, &o);
+    if (e == NULL)
+        return send_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+    ret = send_ocsp(c, e->resp, e->resp_len, e, now);
+    ocsp_keep(h, e, gen);
+    return ret;
 }
 
 /* RFC 6960 Appendix A.1: GET {url}/{url-encoding of base64(DER)}. The
@@ -680,6 +712,10 @@ static enum MHD_Result dispatch(hsmca_http *h, struct MHD_Connection *c, const c
     }
     if (strcmp(url, "/healthz") == 0)
         return http_send(c, MHD_HTTP_OK, "text/plain", "ok\n", 3, NULL);
+    if (get && find_file(h, url) != NULL) {
+        const hsmca_http_file *f = find_file(h, url);
+        return http_send(c, MHD_HTTP_OK, f->content_type, f->data, f->len, NULL);
+    }
     return send_text(c, MHD_HTTP_NOT_FOUND, "no such path (see docs/serve.md)");
 }
 
@@ -696,6 +732,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return MHD_NO;
         *con_cls = rc;
         atomic_fetch_add(&h->inflight, 1);
+        {
+            /* A body announced larger than the limit is refused before it
+             * is read (MHD then closes the connection). */
+            const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                         MHD_HTTP_HEADER_CONTENT_LENGTH);
+            char *end = NULL;
+            unsigned long long v = cl != NULL ? strtoull(cl, &end, 10) : 0;
+            if (cl != NULL && end != cl && v > h->cfg.max_body) {
+                rc->too_big = 1;
+                if (strncmp(url, "/api/", 5) == 0)
+                    return http_send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too-large",
+                                           "the body is larger than %zu bytes",
+                                           h->cfg.max_body);
+                return send_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "the body is too large");
+            }
+        }
         return MHD_YES;
     }
     if (*upload_size > 0) {
@@ -877,6 +929,8 @@ hsmca_err hsmca_http_start(const hsmca_http_config *cfg, hsmca_http **out)
     (void)ss_len;
     h->buckets = calloc(OCSP_BUCKETS, sizeof *h->buckets);
     HSMCA_ALLOC(h->buckets);
+    HSMCA_OSSL(RAND_bytes((unsigned char *)&h->hash_key, sizeof h->hash_key) == 1,
+               "cannot draw the OCSP cache's hash key");
     h->crls = calloc(cfg->n_cas > 0 ? cfg->n_cas : 1, sizeof *h->crls);
     HSMCA_ALLOC(h->crls);
     HSMCA_GUARD(hsmca_store_last_event(cfg->store, &h->last_event));
@@ -920,11 +974,13 @@ void hsmca_http_stop(hsmca_http *h)
         MHD_socket ls = MHD_quiesce_daemon(h->d);
         struct timespec tick = {0, 20 * 1000000L};
 
-        if (ls != MHD_INVALID_SOCKET)
-            close(ls);
         for (unsigned i = 0; atomic_load(&h->inflight) > 0 && i < h->cfg.timeout_s * 50; i++)
             nanosleep(&tick, NULL);
         MHD_stop_daemon(h->d);
+        /* microhttpd.h: with internal threads the quiesced socket is closed
+         * only after MHD_stop_daemon. */
+        if (ls != MHD_INVALID_SOCKET)
+            close(ls);
     }
     if (h->watcher_started) {
         pthread_mutex_lock(&h->watch_lock);

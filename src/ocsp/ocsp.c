@@ -1,10 +1,10 @@
 /* hsmca — OCSP responses from the store (include/hsmca/ocsp.h, issue #5).
  *
- * The response is built with OpenSSL's OCSP types and signed through the
- * token's EVP_PKEY (DESIGN.md: OCSP_basic_sign with the HSM key). producedAt
- * comes from our clock, not OpenSSL's (OCSP_NOTIME), so that --now gives
- * reproducible responses; the signature is checked with the responder's
- * certificate before the response leaves.
+ * The responder decides each answer from the store and the issuer's
+ * policy, checks its signer and the validity window, and then builds and
+ * signs the response with hsmca_ocsp_build (build.c), which encodes every
+ * response hsmca makes. producedAt comes from our clock (the injectable
+ * --now), so that responses are reproducible.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -297,82 +297,6 @@ out:
     return err;
 }
 
-static ASN1_GENERALIZEDTIME *gtime(hsmca_time t)
-{
-    return ASN1_GENERALIZEDTIME_set(NULL, (time_t)t);
-}
-
-/* RFC 6960 §2.2 / §4.4.8: the extended revoked definition, NULL value. */
-static hsmca_err add_extended_revoke(OCSP_BASICRESP *bs)
-{
-    hsmca_err err = HSMCA_OK;
-    static const unsigned char null_der[] = {0x05, 0x00};
-    ASN1_OCTET_STRING *v = ASN1_OCTET_STRING_new();
-    X509_EXTENSION *ext = NULL;
-
-    HSMCA_ALLOC(v);
-    HSMCA_OSSL(ASN1_OCTET_STRING_set(v, null_der, sizeof null_der) == 1,
-               "cannot build the extended-revoke extension");
-    /* id-pkix-ocsp-extended-revoke is {id-pkix-ocsp 9} (RFC 6960 §4.4.8),
-     * which OpenSSL names NID_id_pkix_OCSP_valid; its extendedStatus is
-     * {id-pkix-ocsp 8}, another thing. */
-    ext = X509_EXTENSION_create_by_NID(NULL, NID_id_pkix_OCSP_valid, 0, v);
-    HSMCA_OSSL(ext != NULL, "cannot build the extended-revoke extension");
-    HSMCA_OSSL(OCSP_BASICRESP_add_ext(bs, ext, -1) == 1,
-               "cannot add the extended-revoke extension");
-out:
-    X509_EXTENSION_free(ext);
-    ASN1_OCTET_STRING_free(v);
-    return err;
-}
-
-/* Sign bs as `signer` (producedAt = now), check the signature, and encode
- * the successful OCSPResponse. */
-static hsmca_err sign_encode(OCSP_BASICRESP *bs, const hsmca_ocsp_signer *signer,
-                             hsmca_time now, uint8_t **resp, size_t *resp_len)
-{
-    hsmca_err err = HSMCA_OK;
-    EVP_MD_CTX *md = NULL;
-    const EVP_MD *dgst = NULL;
-    OCSP_RESPONSE *or = NULL;
-    ASN1_GENERALIZEDTIME *produced;
-    unsigned char *der = NULL;
-    unsigned long flags = OCSP_NOTIME | OCSP_RESPID_KEY;
-    int n;
-
-    /* OCSP_NOTIME: we set producedAt (OpenSSL would use its own clock). */
-    produced = (ASN1_GENERALIZEDTIME *)(uintptr_t)OCSP_resp_get0_produced_at(bs);
-    HSMCA_OSSL(produced != NULL && ASN1_GENERALIZEDTIME_set(produced, (time_t)now) != NULL,
-               "cannot set producedAt");
-    /* CONFORMANCE.md §12: the responder's certificate in `certs` only when
-     * delegated; a CA-signed response omits it. */
-    if (!signer->delegated)
-        flags |= OCSP_NOCERTS;
-    HSMCA_GUARD(hsmca_x509_sign_digest(signer->key, &dgst));
-    md = EVP_MD_CTX_new();
-    HSMCA_ALLOC(md);
-    HSMCA_OSSL(EVP_DigestSignInit(md, NULL, dgst, NULL, signer->key) == 1,
-               "cannot start the OCSP signature");
-    HSMCA_OSSL(OCSP_basic_sign_ctx(bs, signer->cert, md, NULL, flags) == 1,
-               "the token could not sign the OCSP response");
-    HSMCA_OSSL(ASN1_item_verify(ASN1_ITEM_rptr(OCSP_RESPDATA), OCSP_resp_get0_tbs_sigalg(bs),
-                                OCSP_resp_get0_signature(bs), OCSP_resp_get0_respdata(bs),
-                                X509_get0_pubkey(signer->cert)) == 1,
-               "the OCSP response signature does not verify with the responder certificate");
-    or = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs);
-    HSMCA_OSSL(or != NULL, "cannot build the OCSP response");
-    n = i2d_OCSP_RESPONSE(or, &der);
-    HSMCA_OSSL(n > 0, "cannot encode the OCSP response");
-    *resp = der;
-    *resp_len = (size_t)n;
-    der = NULL;
-out:
-    EVP_MD_CTX_free(md);
-    OCSP_RESPONSE_free(or);
-    OPENSSL_free(der);
-    return err;
-}
-
 /* thisUpdate and nextUpdate for a response signed by `signer` now:
  * nextUpdate = thisUpdate + validity - 1 s, not past the responder's
  * notAfter (MRSP 6), and the window still at least BR 4.9.9's 8 hours. */
@@ -402,23 +326,26 @@ out:
     return err;
 }
 
-/* Answer `ids` (all of issuer `is`) into a signed response. cids are the
- * CertIDs to echo (as requested). req (may be NULL) carries the nonce. */
+/* Answer `ids` (all of issuer `is`) into a signed response, built by
+ * hsmca_ocsp_build (build.c). cids are the CertIDs to echo (as requested).
+ * q (may be NULL) carries the nonce, checked when it was parsed. */
 static hsmca_err answer(hsmca_ocsp_responder *r, ocsp_issuer *is, OCSP_CERTID *const *cids,
-                        const hsmca_store_serial *serials, size_t n, OCSP_REQUEST *req,
+                        const hsmca_store_serial *serials, size_t n, const hsmca_ocsp_request *q,
                         hsmca_time now, uint8_t **resp, size_t *resp_len,
                         hsmca_ocsp_outcome *o)
 {
     hsmca_err err = HSMCA_OK;
     hsmca_store_status *status = NULL;
+    hsmca_ocsp_single *singles = NULL;
     hsmca_ocsp_signer signer = {NULL, NULL, 0};
-    OCSP_BASICRESP *bs = NULL;
-    ASN1_GENERALIZEDTIME *thisupd = NULL, *nextupd = NULL, *revtime = NULL;
+    hsmca_ocsp_build_req b;
     hsmca_time this_update = 0, next_update = 0;
-    int extended = 0, pp, up;
+    int pp, up;
 
     status = calloc(n, sizeof *status);
     HSMCA_ALLOC(status);
+    singles = calloc(n, sizeof *singles);
+    HSMCA_ALLOC(singles);
     HSMCA_GUARD(hsmca_store_statuses_get(r->st, is->rec->id, serials, n, status));
     /* The policy as it is now (hsmca_ocsp_responder_reload may change it). */
     pthread_mutex_lock(&r->lock);
@@ -427,9 +354,9 @@ static hsmca_err answer(hsmca_ocsp_responder *r, ocsp_issuer *is, OCSP_CERTID *c
     pthread_mutex_unlock(&r->lock);
     /* Decide first: an unauthorized policy answer needs no signature. */
     for (size_t i = 0; i < n; i++) {
-        hsmca_ocsp_answer a;
-        hsmca_ocsp_decide(&status[i], pp, up, &a);
-        if (a.cert_status < 0) {
+        singles[i].cid = cids[i];
+        hsmca_ocsp_decide(&status[i], pp, up, &singles[i].answer);
+        if (singles[i].answer.cert_status < 0) {
             o->status = HSMCA_OCSP_UNAUTHORIZED;
             snprintf(o->why, sizeof o->why,
                      "issuer '%s' answers this serial unauthorized (its OCSP policy)",
@@ -437,54 +364,53 @@ static hsmca_err answer(hsmca_ocsp_responder *r, ocsp_issuer *is, OCSP_CERTID *c
             goto out;
         }
     }
-    HSMCA_GUARD(signer_of(r, is, &signer));
-    HSMCA_GUARD(window(r, is, now, &this_update, &next_update));
-    bs = OCSP_BASICRESP_new();
-    HSMCA_ALLOC(bs);
-    thisupd = gtime(this_update);
-    nextupd = gtime(next_update);
-    HSMCA_OSSL(thisupd != NULL && nextupd != NULL, "cannot encode the OCSP times");
-    for (size_t i = 0; i < n; i++) {
-        hsmca_ocsp_answer a;
-        hsmca_ocsp_decide(&status[i], pp, up, &a);
-        ASN1_GENERALIZEDTIME_free(revtime);
-        revtime = NULL;
-        if (a.cert_status == V_OCSP_CERTSTATUS_REVOKED) {
-            revtime = gtime(a.revoked_at);
-            HSMCA_OSSL(revtime != NULL, "cannot encode a revocation time");
-            o->revoked++;
-        } else if (a.cert_status == V_OCSP_CERTSTATUS_GOOD) {
-            o->good++;
-        } else {
-            o->unknown++;
-        }
-        extended |= a.extended_revoke;
-        /* reason -1 (OCSP_REVOKED_STATUS_NOSTATUS): no revocationReason. */
-        HSMCA_OSSL(OCSP_basic_add1_status(bs, cids[i], a.cert_status,
-                                          a.cert_status == V_OCSP_CERTSTATUS_REVOKED ? a.reason
-                                                                                     : 0,
-                                          revtime, thisupd, nextupd) != NULL,
-                   "cannot add an answer to the OCSP response");
+    err = signer_of(r, is, &signer);
+    if (err == HSMCA_E_NOT_FOUND) {
+        /* An issuer in the store that this responder does not sign for
+         * (serve --issuer): not ours to answer (RFC 6960 §2.3). */
+        o->status = HSMCA_OCSP_UNAUTHORIZED;
+        snprintf(o->why, sizeof o->why, "%s", hsmca_err_message());
+        hsmca_err_clear();
+        err = HSMCA_OK;
+        goto out;
     }
-    if (extended)
-        HSMCA_GUARD(add_extended_revoke(bs));
-    /* RFC 9654 §2.1: echo the nonce (it was checked when parsed). */
-    if (req != NULL)
-        HSMCA_OSSL(OCSP_copy_nonce(bs, req) > 0, "cannot echo the nonce");
-    HSMCA_GUARD(sign_encode(bs, &signer, now, resp, resp_len));
+    HSMCA_GUARD(err);
+    HSMCA_GUARD(window(r, is, now, &this_update, &next_update));
+    memset(&b, 0, sizeof b);
+    b.signer = &signer;
+    b.singles = singles;
+    b.n_singles = n;
+    b.produced_at = now;
+    b.this_update = this_update;
+    b.next_update = next_update;
+    /* RFC 9654 §2.1: echo the nonce (1..128 octets: checked when parsed). */
+    if (q != NULL && q->has_nonce) {
+        b.has_nonce = 1;
+        b.nonce = q->nonce;
+        b.nonce_len = q->nonce_len;
+    }
+    HSMCA_GUARD(hsmca_ocsp_build(&b, resp, resp_len));
+    for (size_t i = 0; i < n; i++) {
+        if (singles[i].answer.cert_status == V_OCSP_CERTSTATUS_REVOKED)
+            o->revoked++;
+        else if (singles[i].answer.cert_status == V_OCSP_CERTSTATUS_GOOD)
+            o->good++;
+        else
+            o->unknown++;
+    }
     o->status = HSMCA_OCSP_SUCCESSFUL;
     o->n_answers = n;
-    o->nonce = req != NULL && OCSP_REQUEST_get_ext_by_NID(req, NID_id_pkix_OCSP_Nonce, -1) >= 0;
+    o->nonce = b.has_nonce;
+    /* ocsp.h: every requestExtension counts, the nonce too (serve keeps
+     * only answers to plain requests). */
+    o->extensions = q != NULL ? OCSP_REQUEST_get_ext_count((OCSP_REQUEST *)q->ossl) : 0;
     o->issuer_id = is->rec->id;
     o->serial = serials[0];
     o->this_update = this_update;
     o->next_update = next_update;
 out:
     free(status);
-    OCSP_BASICRESP_free(bs);
-    ASN1_GENERALIZEDTIME_free(thisupd);
-    ASN1_GENERALIZEDTIME_free(nextupd);
-    ASN1_GENERALIZEDTIME_free(revtime);
+    free(singles);
     return err;
 }
 
@@ -564,7 +490,7 @@ hsmca_err hsmca_ocsp_respond(hsmca_ocsp_responder *r, const uint8_t *req, size_t
         cids[i] = OCSP_onereq_get0_id(OCSP_request_onereq_get0(q->ossl, (int)i));
         serials[i] = q->ids[i].serial;
     }
-    if (answer(r, is, cids, serials, q->n_ids, q->ossl, now, resp, resp_len, o) != HSMCA_OK) {
+    if (answer(r, is, cids, serials, q->n_ids, q, now, resp, resp_len, o) != HSMCA_OK) {
         internal_error(o);
         hsmca_err_clear();
     }

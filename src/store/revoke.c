@@ -60,8 +60,14 @@ hsmca_err hsmca_store_revoke(hsmca_store *st, int64_t issuer_id, const uint8_t *
 
     HSMCA_GUARD(hsmca_store_check_serial(serial, serial_len));
     hsmca_store_hex(serial, serial_len, hex);
-    HSMCA_ENSURE(reason >= -1 && reason <= 10 && reason != 7, HSMCA_E_INPUT,
-                 "cannot revoke serial %s: %d is not an RFC 5280 CRLReason code", hex, reason);
+    /* What a CRL may carry (BR 7.2.2): a revocation is final and every
+     * later CRL lists it, so one the CRL builder refuses would block them
+     * all. */
+    HSMCA_ENSURE(reason == -1 || reason == 1 || reason == 3 || reason == 4 || reason == 5 ||
+                     reason == 9,
+                 HSMCA_E_INPUT,
+                 "cannot revoke serial %s: reason code %d is not one BR 7.2.2 allows (none, "
+                 "1, 3, 4, 5, 9)", hex, reason);
     HSMCA_GUARD(hsmca_store_issuer_name(st, issuer_id, "cannot revoke a serial", name));
     HSMCA_GUARD(hsmca_store_op_begin(&op, st, 1, "cannot revoke serial %s of issuer '%s'", hex,
                                      name));
@@ -158,32 +164,25 @@ out:
     return hsmca_store_op_end(&op, err);
 }
 
-hsmca_err hsmca_store_statuses_list(hsmca_store *st, int64_t issuer_id, int assigned,
-                                    hsmca_store_status **out, size_t *out_n)
+/* The statuses of an issuer's assigned (or only revoked) serials, inside
+ * op, in serial order. */
+static hsmca_err list_in(store_op *op, int64_t issuer_id, int assigned, hsmca_store_status **out,
+                         size_t *out_n)
 {
     hsmca_err err = HSMCA_OK;
-    store_op op = {0};
     sqlite3_stmt *s = NULL;
     hsmca_store_status *v = NULL;
     size_t n = 0, cap = 0;
-    char name[HSMCA_STORE_NAME_MAX + 1];
     int rc;
 
-    HSMCA_ENSURE(out != NULL && out_n != NULL, HSMCA_E_USAGE,
-                 "hsmca_store_statuses_list: no output");
-    *out = NULL;
-    *out_n = 0;
-    HSMCA_GUARD(hsmca_store_issuer_name(st, issuer_id, "cannot list serials", name));
-    HSMCA_GUARD(hsmca_store_op_begin(&op, st, 0, "cannot list the %s serials of issuer '%s'",
-                                     assigned ? "assigned" : "revoked", name));
     HSMCA_GUARD(hsmca_store_op_prepare(
-        &op,
+        op,
         assigned ? STATUS_SELECT " AND s.state IN ('precert', 'final') ORDER BY s.serial"
                  : STATUS_SELECT " AND r.serial IS NOT NULL ORDER BY s.serial",
         &s));
     rc = sqlite3_bind_int64(s, 1, issuer_id);
     if (rc != SQLITE_OK)
-        STORE_OP_FAIL(&op, rc);
+        STORE_OP_FAIL(op, rc);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         if (n == cap) {
             size_t ncap = cap == 0 ? 64 : 2 * cap;
@@ -192,17 +191,36 @@ hsmca_err hsmca_store_statuses_list(hsmca_store *st, int64_t issuer_id, int assi
             v = nv;
             cap = ncap;
         }
-        HSMCA_GUARD(read_status(&op, s, &v[n]));
+        HSMCA_GUARD(read_status(op, s, &v[n]));
         n++;
     }
     if (rc != SQLITE_DONE)
-        STORE_OP_FAIL(&op, rc);
+        STORE_OP_FAIL(op, rc);
     *out = v;
     *out_n = n;
     v = NULL;
 out:
     free(v);
     sqlite3_finalize(s);
+    return err;
+}
+
+hsmca_err hsmca_store_statuses_list(hsmca_store *st, int64_t issuer_id, int assigned,
+                                    hsmca_store_status **out, size_t *out_n)
+{
+    hsmca_err err = HSMCA_OK;
+    store_op op = {0};
+    char name[HSMCA_STORE_NAME_MAX + 1];
+
+    HSMCA_ENSURE(out != NULL && out_n != NULL, HSMCA_E_USAGE,
+                 "hsmca_store_statuses_list: no output");
+    *out = NULL;
+    *out_n = 0;
+    HSMCA_GUARD(hsmca_store_issuer_name(st, issuer_id, "cannot list serials", name));
+    HSMCA_GUARD(hsmca_store_op_begin(&op, st, 0, "cannot list the %s serials of issuer '%s'",
+                                     assigned ? "assigned" : "revoked", name));
+    HSMCA_GUARD(list_in(&op, issuer_id, assigned, out, out_n));
+out:
     return hsmca_store_op_end(&op, err);
 }
 
@@ -214,25 +232,19 @@ static hsmca_err check_scope(const char *scope)
     return hsmca_store_check_name(scope);
 }
 
-hsmca_err hsmca_store_crl_number_next(hsmca_store *st, int64_t issuer_id, const char *scope,
-                                      hsmca_time now, uint64_t *out)
+/* Take the next CRL number inside op (a write transaction: no other
+ * writer between the read and the write, so two processes never take the
+ * same number). */
+static hsmca_err take_in(store_op *op, int64_t issuer_id, const char *scope, hsmca_time now,
+                         uint64_t *out)
 {
     hsmca_err err = HSMCA_OK;
-    store_op op = {0};
     sqlite3_stmt *s = NULL;
-    char name[HSMCA_STORE_NAME_MAX + 1];
     int64_t number;
     int rc;
 
-    HSMCA_ENSURE(out != NULL, HSMCA_E_USAGE, "hsmca_store_crl_number_next: no output");
-    HSMCA_GUARD(check_scope(scope));
-    HSMCA_GUARD(hsmca_store_issuer_name(st, issuer_id, "cannot take a CRL number", name));
-    HSMCA_GUARD(hsmca_store_op_begin(&op, st, 1, "cannot take a CRL number for issuer '%s'",
-                                     name));
-    /* Inside BEGIN IMMEDIATE: no other writer between the read and the
-     * write, so two processes never take the same number. */
     HSMCA_GUARD(hsmca_store_op_prepare(
-        &op,
+        op,
         "INSERT INTO crl_numbers (issuer_id, scope, last_number, updated_at)"
         " VALUES (?1, ?2, 1, ?3) ON CONFLICT (issuer_id, scope) DO UPDATE"
         " SET last_number = last_number + 1, updated_at = ?3 RETURNING last_number",
@@ -245,16 +257,61 @@ hsmca_err hsmca_store_crl_number_next(hsmca_store *st, int64_t issuer_id, const 
     if (rc == SQLITE_OK)
         rc = sqlite3_step(s);
     if (rc != SQLITE_ROW)
-        STORE_OP_FAIL(&op, rc);
+        STORE_OP_FAIL(op, rc);
     number = sqlite3_column_int64(s, 0);
     rc = sqlite3_step(s);
     if (rc != SQLITE_DONE)
-        STORE_OP_FAIL(&op, rc);
-    HSMCA_ENSURE(number > 0, HSMCA_E_INTERNAL, "%s: the stored CRL number is %lld", op.what,
+        STORE_OP_FAIL(op, rc);
+    HSMCA_ENSURE(number > 0, HSMCA_E_INTERNAL, "%s: the stored CRL number is %lld", op->what,
                  (long long)number);
     *out = (uint64_t)number;
 out:
     sqlite3_finalize(s);
+    return err;
+}
+
+hsmca_err hsmca_store_crl_number_next(hsmca_store *st, int64_t issuer_id, const char *scope,
+                                      hsmca_time now, uint64_t *out)
+{
+    hsmca_err err = HSMCA_OK;
+    store_op op = {0};
+    char name[HSMCA_STORE_NAME_MAX + 1];
+
+    HSMCA_ENSURE(out != NULL, HSMCA_E_USAGE, "hsmca_store_crl_number_next: no output");
+    HSMCA_GUARD(check_scope(scope));
+    HSMCA_GUARD(hsmca_store_issuer_name(st, issuer_id, "cannot take a CRL number", name));
+    HSMCA_GUARD(hsmca_store_op_begin(&op, st, 1, "cannot take a CRL number for issuer '%s'",
+                                     name));
+    HSMCA_GUARD(take_in(&op, issuer_id, scope, now, out));
+out:
+    return hsmca_store_op_end(&op, err);
+}
+
+hsmca_err hsmca_store_crl_take(hsmca_store *st, int64_t issuer_id, const char *scope,
+                               hsmca_time now, uint64_t *number, hsmca_store_status **revoked,
+                               size_t *n_revoked)
+{
+    hsmca_err err = HSMCA_OK;
+    store_op op = {0};
+    char name[HSMCA_STORE_NAME_MAX + 1];
+
+    HSMCA_ENSURE(number != NULL && revoked != NULL && n_revoked != NULL, HSMCA_E_USAGE,
+                 "hsmca_store_crl_take: no output");
+    *revoked = NULL;
+    *n_revoked = 0;
+    HSMCA_GUARD(check_scope(scope));
+    HSMCA_GUARD(hsmca_store_issuer_name(st, issuer_id, "cannot start a CRL", name));
+    HSMCA_GUARD(hsmca_store_op_begin(&op, st, 1, "cannot start a CRL for issuer '%s'", name));
+    /* One transaction: CRL N lists every revocation committed before it,
+     * so a later number never lists less than an earlier one. */
+    HSMCA_GUARD(take_in(&op, issuer_id, scope, now, number));
+    HSMCA_GUARD(list_in(&op, issuer_id, 0, revoked, n_revoked));
+out:
+    if (err != HSMCA_OK && revoked != NULL) {
+        free(*revoked);
+        *revoked = NULL;
+        *n_revoked = 0;
+    }
     return hsmca_store_op_end(&op, err);
 }
 

@@ -12,7 +12,9 @@
  * malformedRequest shape of ocsp.h (empty, garbage, each truncation,
  * trailing bytes, size and CertID-count bounds, hash algorithm and length,
  * nonce size, type and count); hsmca_ocsp_decide over its whole table;
- * hsmca_ocsp_error_response and hsmca_ocsp_status_name; and a responder
+ * hsmca_ocsp_error_response and hsmca_ocsp_status_name; hsmca_ocsp_build
+ * without a store (times, nonces and certs outside the responder's
+ * policy); and a responder
  * end to end over a store with a software signer (the signer is a
  * callback, so no token is needed), its response checked with OpenSSL.
  */
@@ -1251,6 +1253,10 @@ static void test_respond_table(void **state)
     assert_non_null(oreq);
     assert_int_equal(OCSP_check_nonce(oreq, bs), 1);
     assert_false(has_ext(bs, EXTENDED_REVOKE_OID));
+    /* The outcome counts the request's extensions (serve caches only
+     * answers to requests without any). */
+    assert_int_equal(o.nonce, 1);
+    assert_int_equal(o.extensions, 1);
     OCSP_REQUEST_free(oreq);
     OCSP_BASICRESP_free(bs);
     OPENSSL_free(resp);
@@ -1287,6 +1293,8 @@ static void test_respond_table(void **state)
     req = request_for(issuer_cert, EVP_sha256(), all, 1, 0, &req_len);
     expect_ok(hsmca_ocsp_respond(r, req, req_len, NOW + 5, &resp, &resp_len, &o), "respond");
     assert_int_equal(o.status, HSMCA_OCSP_SUCCESSFUL);
+    assert_int_equal(o.nonce, 0);
+    assert_int_equal(o.extensions, 0);
     bs = basic_of(resp, resp_len);
     assert_false(has_ext(bs, NONCE_OID));
     expect_single(bs, issuer_cert, EVP_sha256(), &f->f, V_OCSP_CERTSTATUS_GOOD, 0, 0, NOW + 5,
@@ -1803,6 +1811,108 @@ static void test_respond_ca_key_usage(void **state)
     hsmca_ocsp_responder_free(r);
 }
 
+/* hsmca_ocsp_build without a store: the times and nonce as given (outside
+ * the responder's policy: a window of exactly 10 days, nonces of 0 and 129
+ * octets), each status, and a delegated response without `certs`. */
+static void test_build_direct(void **state)
+{
+    hsmca_ocsp_signer sg = {issuer_key, issuer_cert, 0};
+    hsmca_ocsp_single one[3];
+    hsmca_ocsp_build_req b;
+    const uint8_t *sns[3] = {SN1, SN2, SN3};
+    const size_t lens[3] = {sizeof SN1, sizeof SN2, sizeof SN3};
+    hsmca_store_serial s[3];
+    ASN1_INTEGER *ai[3];
+    uint8_t nonce[HSMCA_OCSP_NONCE_MAX + 1], *resp = NULL;
+    size_t resp_len = 0;
+    OCSP_BASICRESP *bs;
+    X509_EXTENSION *ext;
+    int at;
+
+    (void)state;
+    memset(one, 0, sizeof one);
+    memset(nonce, 0x5a, sizeof nonce);
+    for (int i = 0; i < 3; i++) {
+        ai[i] = integer(sns[i], lens[i], 0);
+        one[i].cid = OCSP_cert_id_new(EVP_sha1(), X509_get_subject_name(issuer_cert),
+                                      X509_get0_pubkey_bitstr(issuer_cert), ai[i]);
+        assert_non_null(one[i].cid);
+        memcpy(s[i].b, sns[i], lens[i]);
+        s[i].len = lens[i];
+        one[i].answer.reason = -1;
+    }
+    one[0].answer.cert_status = V_OCSP_CERTSTATUS_GOOD;
+    one[1].answer.cert_status = V_OCSP_CERTSTATUS_REVOKED;
+    one[1].answer.revoked_at = T0 - DAY;
+    one[2].answer.cert_status = V_OCSP_CERTSTATUS_UNKNOWN;
+    memset(&b, 0, sizeof b);
+    b.signer = &sg;
+    b.singles = one;
+    b.n_singles = 3;
+    b.produced_at = T0 + 5;
+    b.this_update = T0;
+    b.next_update = T0 + 10 * DAY; /* BR 4.9.9 allows 10 d - 1 s at most */
+    b.has_nonce = 1;
+    b.nonce = nonce;
+    b.nonce_len = 0;
+    expect_ok(hsmca_ocsp_build(&b, &resp, &resp_len), "build");
+    bs = basic_of(resp, resp_len);
+    expect_signed_by(bs, issuer_key, issuer_cert, 0);
+    assert_int_equal(t_of(OCSP_resp_get0_produced_at(bs)), T0 + 5);
+    expect_single(bs, issuer_cert, EVP_sha1(), &s[0], V_OCSP_CERTSTATUS_GOOD, -1, -1, T0,
+                  T0 + 10 * DAY);
+    expect_single(bs, issuer_cert, EVP_sha1(), &s[1], V_OCSP_CERTSTATUS_REVOKED, T0 - DAY,
+                  -1, T0, T0 + 10 * DAY);
+    expect_single(bs, issuer_cert, EVP_sha1(), &s[2], V_OCSP_CERTSTATUS_UNKNOWN, -1, -1, T0,
+                  T0 + 10 * DAY);
+    assert_false(has_ext(bs, EXTENDED_REVOKE_OID));
+    /* The empty nonce as given: extnValue 04 00, not critical. */
+    at = ext_at(bs, NONCE_OID, -1);
+    assert_true(at >= 0);
+    ext = OCSP_BASICRESP_get_ext(bs, at);
+    assert_int_equal(X509_EXTENSION_get_critical(ext), 0);
+    assert_int_equal(ASN1_STRING_length(X509_EXTENSION_get_data(ext)), 2);
+    assert_memory_equal(ASN1_STRING_get0_data(X509_EXTENSION_get_data(ext)), "\x04\x00", 2);
+    OCSP_BASICRESP_free(bs);
+    OPENSSL_free(resp);
+
+    /* 129 octets, delegated without certs, one answer. */
+    sg.delegated = 1;
+    b.omit_certs = 1;
+    b.n_singles = 1;
+    b.nonce_len = sizeof nonce;
+    expect_ok(hsmca_ocsp_build(&b, &resp, &resp_len), "build 129");
+    bs = basic_of(resp, resp_len);
+    expect_signed_by(bs, issuer_key, issuer_cert, 0);
+    ext = OCSP_BASICRESP_get_ext(bs, ext_at(bs, NONCE_OID, -1));
+    assert_int_equal(ASN1_STRING_length(X509_EXTENSION_get_data(ext)), 3 + 129);
+    assert_memory_equal(ASN1_STRING_get0_data(X509_EXTENSION_get_data(ext)) + 3, nonce, 129);
+    OCSP_BASICRESP_free(bs);
+    OPENSSL_free(resp);
+    /* The same, delegated with certs: the signer's certificate is in. */
+    b.omit_certs = 0;
+    b.has_nonce = 0;
+    expect_ok(hsmca_ocsp_build(&b, &resp, &resp_len), "build delegated");
+    bs = basic_of(resp, resp_len);
+    expect_signed_by(bs, issuer_key, issuer_cert, 1);
+    assert_false(has_ext(bs, NONCE_OID));
+    OCSP_BASICRESP_free(bs);
+    OPENSSL_free(resp);
+
+    /* No answer, or an answer that is not a status: usage errors. */
+    resp = NULL;
+    b.n_singles = 0;
+    expect_err(hsmca_ocsp_build(&b, &resp, &resp_len), HSMCA_E_USAGE, "at least one answer");
+    b.n_singles = 1;
+    one[0].answer.cert_status = -1;
+    expect_err(hsmca_ocsp_build(&b, &resp, &resp_len), HSMCA_E_USAGE, "status -1");
+    assert_null(resp);
+    for (int i = 0; i < 3; i++) {
+        OCSP_CERTID_free(one[i].cid);
+        ASN1_INTEGER_free(ai[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1823,6 +1933,7 @@ int main(void)
         cmocka_unit_test(test_decide_table),
         cmocka_unit_test(test_error_response),
         cmocka_unit_test(test_status_name),
+        cmocka_unit_test(test_build_direct),
         cmocka_unit_test_setup_teardown(test_respond_table, rsetup, rteardown),
         cmocka_unit_test_setup_teardown(test_respond_errors, rsetup, rteardown),
         cmocka_unit_test_setup_teardown(test_respond_policies, rsetup, rteardown),
