@@ -245,6 +245,41 @@ hsmca_err hsmca_ct_final_from_precert(X509 *precert, hsmca_sct *const *scts, siz
  * HSMCA_E_INPUT when either is not DER. */
 hsmca_err hsmca_ct_correspond(X509 *precert, X509 *final);
 
+/* ---- the legacy Precertificate Signing Certificate (psc.c) ---- */
+
+/* RFC 6962 §3.1-§3.2, BR 7.1.2.4: forbidden from 2026-03-15 (ballot SC-092,
+ * CONFORMANCE.md §8); for negative and legacy fixtures only. A PSC-issued
+ * precertificate names the PSC as issuer (name and authorityKeyIdentifier);
+ * its entry, and its final certificate, carry the name and keyIdentifier
+ * of the PSC's issuer, which issues the final, and issuer_key_hash is that
+ * CA's. These TBS bytes are OpenSSL's encoding of the changed fields, which
+ * is how the final (and OpenSSL's SCT validation of it) encodes them too. */
+
+/* Set an unsigned certificate's issuer name to issuer's subject and, if it
+ * has an authorityKeyIdentifier, its keyIdentifier to issuer's
+ * subjectKeyIdentifier (in place; HSMCA_E_INPUT if issuer has none). Used
+ * to turn a final issuer's TBS into a PSC precertificate's and back. */
+hsmca_err hsmca_ct_set_issuer(X509 *cert, X509 *issuer);
+
+/* The TBS a log signs for a PSC-issued precert: without the poison, with
+ * final_issuer's name and keyIdentifier. HSMCA_E_INPUT unless it has
+ * exactly one poison and no SCT list. *out freed with free(). */
+hsmca_err hsmca_ct_precert_tbs_psc(X509 *precert, X509 *final_issuer, uint8_t **out,
+                                   size_t *out_len);
+
+/* hsmca_ct_sct_sign for a PSC-issued precert: over the TBS above and
+ * final_issuer's key hash. */
+hsmca_err hsmca_ct_sct_sign_psc(EVP_PKEY *log_key, X509 *precert, X509 *final_issuer,
+                                uint64_t timestamp, hsmca_sct **out);
+
+/* hsmca_ct_final_from_precert for a PSC-issued precert: the same, then
+ * issuer name and keyIdentifier set to final_issuer's (unsigned; sign it
+ * with final_issuer's key). hsmca_ct_correspond does not apply (the issuer
+ * differs on purpose); OpenSSL's SCT validation of the final against
+ * final_issuer does. */
+hsmca_err hsmca_ct_final_from_psc_precert(X509 *precert, X509 *final_issuer,
+                                          hsmca_sct *const *scts, size_t n, X509 **out);
+
 /* ---- OpenSSL's CT validation, as an independent oracle ---- */
 
 /* Validate the SCTs embedded in a final certificate with OpenSSL's own code

@@ -148,8 +148,10 @@ out:
     return err;
 }
 
-/* The signed data for an SCT over (precert, issuer). */
-static hsmca_err signed_data_for(const hsmca_sct *sct, X509 *precert, X509 *issuer,
+/* The signed data for an SCT over (precert, issuer); psc: the precert was
+ * signed by a Precertificate Signing Certificate and issuer is the PSC's
+ * issuer, which issues the final (RFC 6962 §3.2). */
+static hsmca_err signed_data_for(const hsmca_sct *sct, X509 *precert, X509 *issuer, int psc,
                                  uint8_t **out, size_t *out_len)
 {
     hsmca_err err = HSMCA_OK;
@@ -158,7 +160,10 @@ static hsmca_err signed_data_for(const hsmca_sct *sct, X509 *precert, X509 *issu
     size_t tbs_len = 0;
 
     HSMCA_GUARD(hsmca_ct_issuer_key_hash(issuer, ikh));
-    HSMCA_GUARD(hsmca_ct_precert_tbs(precert, &tbs, &tbs_len));
+    if (psc)
+        HSMCA_GUARD(hsmca_ct_precert_tbs_psc(precert, issuer, &tbs, &tbs_len));
+    else
+        HSMCA_GUARD(hsmca_ct_precert_tbs(precert, &tbs, &tbs_len));
     HSMCA_GUARD(hsmca_ct_precert_signed_data(ikh, tbs, tbs_len, sct->timestamp,
                                              sct->extensions, sct->extensions_len, out,
                                              out_len));
@@ -196,9 +201,9 @@ out:
     return err;
 }
 
-/* Sign an SCT with the log key: over (precert, issuer) for a precert_entry,
- * or over cert for an x509_entry (precert NULL). */
-static hsmca_err sign_sct(EVP_PKEY *log_key, X509 *precert, X509 *issuer, X509 *cert,
+/* Sign an SCT with the log key: over (precert, issuer) for a precert_entry
+ * (psc: in the PSC form), or over cert for an x509_entry (precert NULL). */
+static hsmca_err sign_sct(EVP_PKEY *log_key, X509 *precert, X509 *issuer, int psc, X509 *cert,
                           uint64_t timestamp, hsmca_sct **out)
 {
     hsmca_err err = HSMCA_OK;
@@ -218,7 +223,7 @@ static hsmca_err sign_sct(EVP_PKEY *log_key, X509 *precert, X509 *issuer, X509 *
     /* No CtExtensions: RFC 6962 defines none (static-ct-api's leaf_index
      * belongs to logs with a tree, which the test log is not). */
     if (precert != NULL)
-        HSMCA_GUARD(signed_data_for(sct, precert, issuer, &data, &data_len));
+        HSMCA_GUARD(signed_data_for(sct, precert, issuer, psc, &data, &data_len));
     else
         HSMCA_GUARD(x509_data_for(sct, cert, &data, &data_len));
 
@@ -253,7 +258,15 @@ hsmca_err hsmca_ct_sct_sign(EVP_PKEY *log_key, X509 *precert, X509 *issuer, uint
 {
     if (log_key == NULL || precert == NULL || issuer == NULL || out == NULL)
         return hsmca_err_setf(HSMCA_E_USAGE, "hsmca_ct_sct_sign: missing argument");
-    return sign_sct(log_key, precert, issuer, NULL, timestamp, out);
+    return sign_sct(log_key, precert, issuer, 0, NULL, timestamp, out);
+}
+
+hsmca_err hsmca_ct_sct_sign_psc(EVP_PKEY *log_key, X509 *precert, X509 *final_issuer,
+                                uint64_t timestamp, hsmca_sct **out)
+{
+    if (log_key == NULL || precert == NULL || final_issuer == NULL || out == NULL)
+        return hsmca_err_setf(HSMCA_E_USAGE, "hsmca_ct_sct_sign_psc: missing argument");
+    return sign_sct(log_key, precert, final_issuer, 1, NULL, timestamp, out);
 }
 
 hsmca_err hsmca_ct_sct_sign_x509(EVP_PKEY *log_key, X509 *cert, uint64_t timestamp,
@@ -261,7 +274,7 @@ hsmca_err hsmca_ct_sct_sign_x509(EVP_PKEY *log_key, X509 *cert, uint64_t timesta
 {
     if (log_key == NULL || cert == NULL || out == NULL)
         return hsmca_err_setf(HSMCA_E_USAGE, "hsmca_ct_sct_sign_x509: missing argument");
-    return sign_sct(log_key, NULL, NULL, cert, timestamp, out);
+    return sign_sct(log_key, NULL, NULL, 0, cert, timestamp, out);
 }
 
 static void hex8(const uint8_t *p, char *buf)
@@ -301,7 +314,7 @@ hsmca_err hsmca_ct_sct_verify(const hsmca_sct *sct, EVP_PKEY *log_key, X509 *pre
                  want_alg);
     HSMCA_ENSURE(sct->signature_len > 0 && sct->signature != NULL, HSMCA_E_VERIFY,
                  "SCT check failed: the signature is empty");
-    HSMCA_GUARD(signed_data_for(sct, precert, issuer, &data, &data_len));
+    HSMCA_GUARD(signed_data_for(sct, precert, issuer, 0, &data, &data_len));
     /* The timestamp is not judged here: an SCT from the future is a policy
      * question (CONFORMANCE.md §11 [NEG]), not a cryptographic one. */
     if (!signature_ok(log_key, data, data_len, sct->signature, sct->signature_len))

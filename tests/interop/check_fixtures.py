@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509 import ocsp
 
 passed = failed = 0
+HSMCA = None  # the hsmca binary (main_check)
 
 
 def ok(name):
@@ -84,6 +85,8 @@ def pem_of(path, tmp):
 
 
 def main_check(hsmca, d, schema_path):
+    global HSMCA
+    HSMCA = hsmca
     os.chdir(d)
     m = json.load(open("manifest.json"))
     # ---- the schema (python3-jsonschema, Debian)
@@ -169,11 +172,17 @@ def main_check(hsmca, d, schema_path):
                     fail("python3-cryptography parses " + p, e)
                 if kind == "certificate" and f["derived_from"]:
                     pc = x509.load_der_x509_certificate(open(f["derived_from"], "rb").read())
-                    want = strip_poison(pc.tbs_certificate_bytes)
+                    # A legacy PSC-issued precertificate (CONFORMANCE.md §8): the final
+                    # has the PSC's issuer's name and keyIdentifier (RFC 6962 §3.2).
+                    psc = files[f["derived_from"]]["issuer"] != f["issuer"]
+                    want = strip_poison(pc.tbs_certificate_bytes,
+                                        c.tbs_certificate_bytes if psc else None)
                     check(c.tbs_precertificate_bytes == want,
-                          "python3-cryptography: final corresponds to its precert " + p)
-                    rc, out = run(hsmca, "--now", f["lint"]["at"], "verify", "--precert",
-                                  f["derived_from"], "--final", p, "--issuer-cert", f["issuer"],
+                          "python3-cryptography: final corresponds to its precert%s %s"
+                          % (" (PSC form)" if psc else "", p))
+                    rc, out = run(hsmca, "--now", f["lint"]["at"], "verify",
+                                  *([] if psc else ["--precert", f["derived_from"]]),
+                                  "--final", p, "--issuer-cert", f["issuer"],
                                   "--root", root_of(p),
                                   *sum((["--log-key", k] for k in log_keys), []))
                     check(rc == 0, "hsmca verify (OpenSSL SCT validation) " + p, out)
@@ -186,14 +195,37 @@ def main_check(hsmca, d, schema_path):
                           "hsmca lint reports %s for %s" % (want, p), out)
                     check(errors <= {want} | also,
                           "hsmca lint reports no other error for " + p, out)
+                elif "unparseable:error" in f["lint"]["findings"]:
+                    # OpenSSL cannot parse it (an encoding defect): nor can the lint
+                    check(errors == {"unparseable"}, "hsmca lint cannot parse " + p, out)
                 else:
                     check(not errors, "hsmca lint has no rule for %s and reports no error" % p,
                           out)
+        elif kind == "ocsp-response" and f["ocsp_response_status"] != "successful":
+            # an unsigned error response (RFC 6960 §2.3)
+            want = f["ocsp_response_status"]
+            rc, out = run("openssl", "ocsp", "-respin", p, "-resp_text", "-noverify")
+            check("Responder Error: %s" % want.lower() in out,
+                  "openssl ocsp shows %s in %s" % (want, p), out)
+            r = ocsp.load_der_ocsp_response(open(p, "rb").read())
+            check(r.response_status.name == OCSP_STATUS[want],
+                  "python3-cryptography reads %s in %s" % (want, p))
+            n_invalid += not valid
+            n_valid += valid
+        elif kind == "ocsp-request":
+            rc, out = run("openssl", "ocsp", "-reqin", p, "-req_text")
+            check(rc == 0 and "Serial Number: " + f["serial"].upper() in out,
+                  "openssl ocsp reads the request " + p, out)
+            q = ocsp.load_der_ocsp_request(open(p, "rb").read())
+            check(q.serial_number == int(f["serial"], 16),
+                  "python3-cryptography reads the serial of " + p)
+            n_invalid += not valid
+            n_valid += valid
         elif kind == "ocsp-response":
             iss = pem_of(f["issuer"], tmp)
             rc, out = run("openssl", "ocsp", "-respin", p, "-issuer", iss, "-serial",
                           "0x" + f["serial"], "-VAfile", pem_of(f["responder"], tmp),
-                          "-attime", str(at))
+                          "-attime", str(at), "-no_nonce")
             check(rc == 0 and "Response verify OK" in out, "openssl ocsp verifies " + p, out)
             check(": " + f["ocsp_status"] in out,
                   "openssl ocsp shows %s for %s" % (f["ocsp_status"], p), out)
@@ -223,14 +255,24 @@ def main_check(hsmca, d, schema_path):
                     num = lambda c: c.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number  # noqa: E731
                     check(num(crl) < num(prev), "python3-cryptography: CRL number decreases in " + p)
         elif kind == "sct":
+            got = sct_check(f, files, m["logs"])
             if valid:
                 n_valid += 1
+                check(got == "valid", "python3-cryptography verifies the SCT " + p, got)
             else:
                 n_invalid += 1
+                check(got != "valid", "python3-cryptography refuses the SCT %s: %s" % (p, got))
     # Negative certificates an independent tool can see.
     for p, tool_check in NEG_TOOL_CHECKS.items():
         if p in files:
             tool_check(p, tmp)
+    # No negative is a silent pass: without a lint rule, a tool shows it.
+    silent = [f["path"] for f in m["files"]
+              if f["verdict"] == "invalid" and not f["lint"]["rule"]
+              and f["path"] not in NEG_TOOL_CHECKS and f["kind"] != "sct"
+              and os.path.basename(f["path"]) not in INLINE_CHECKED]
+    check(not silent, "every negative without a lint rule has an independent check",
+          " ".join(silent))
     ok("checked %d valid and %d invalid fixtures" % (n_valid, n_invalid))
 
 
@@ -253,8 +295,8 @@ def enc(t, body):
     return bytes([t, 0x80 | len(lb)]) + lb + body
 
 
-def strip_poison(tbs):
-    """The precert TBS without the poison, by a DER walk of our own."""
+def tbs_split(tbs):
+    """(the TBS fields before the extensions, the Extension TLVs)."""
     _, ln, i = hdr(tbs, 0)
     body = tbs[i:i + ln]
     parts, j = [], 0
@@ -267,15 +309,74 @@ def strip_poison(tbs):
     seq = exts[k3:]
     _, _, k4 = hdr(seq, 0)
     items = seq[k4:]
-    kept, j = [], 0
-    poison = bytes.fromhex("060a2b06010401d679020403")
+    out, j = [], 0
     while j < len(items):
         _, l5, k5 = hdr(items, j)
-        e = items[j:k5 + l5]
-        if poison not in e[:16]:
-            kept.append(e)
+        out.append(items[j:k5 + l5])
         j = k5 + l5
-    return enc(0x30, b"".join(parts[:-1]) + enc(0xA3, enc(0x30, b"".join(kept))))
+    return parts[:-1], out
+
+
+AKI_OID = bytes.fromhex("0603551d23")
+
+
+def strip_poison(tbs, final_tbs=None):
+    """The precert TBS without the poison, by a DER walk of our own. With
+    final_tbs (a PSC-issued precert, RFC 6962 §3.2): also the issuer and
+    the authorityKeyIdentifier taken from the final's TBS."""
+    fields, exts = tbs_split(tbs)
+    if final_tbs is not None:
+        ffields, fexts = tbs_split(final_tbs)
+        fields[3] = ffields[3]
+        faki = [e for e in fexts if AKI_OID in e[:8]]
+        exts = [faki[0] if AKI_OID in e[:8] else e for e in exts]
+    poison = bytes.fromhex("060a2b06010401d679020403")
+    kept = [e for e in exts if poison not in e[:16]]
+    return enc(0x30, b"".join(fields) + enc(0xA3, enc(0x30, b"".join(kept))))
+
+
+def sct_check(f, files, logs):
+    """An SCT file checked by our own reading of RFC 6962 §3.2 and
+    python3-cryptography's signature verification: "valid", or what is
+    wrong."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, padding
+    b = open(f["path"], "rb").read()
+    if len(b) < 47:
+        return "too short"
+    log_id, ts = b[1:33], b[33:41]
+    el = int.from_bytes(b[41:43], "big")
+    ext = b[43:43 + el]
+    at = 43 + el
+    sl = int.from_bytes(b[at + 2:at + 4], "big") if len(b) >= at + 4 else -1
+    if b[0] != 0 or sl < 0 or at + 4 + sl != len(b):
+        return "not one v1 SCT in exact TLS lengths"
+    sig = b[at + 4:]
+    log = [lg for lg in logs if bytes.fromhex(lg["log_id"]) == log_id]
+    if not log:
+        return "log id of no log in logs/"
+    pre = x509.load_der_x509_certificate(open(f["derived_from"], "rb").read())
+    issuer = x509.load_der_x509_certificate(open(f["issuer"], "rb").read())
+    final_tbs = None
+    if files[f["derived_from"]]["issuer"] != f["issuer"]:  # a PSC-issued precert
+        fin = [x for x in files.values() if x["derived_from"] == f["derived_from"]
+               and x["kind"] == "certificate"][0]
+        final_tbs = x509.load_der_x509_certificate(open(fin["path"], "rb").read()
+                                                   ).tbs_certificate_bytes
+    tbs = strip_poison(pre.tbs_certificate_bytes, final_tbs)
+    ikh = hashlib.sha256(issuer.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).digest()
+    data = (b"\x00\x00" + ts + b"\x00\x01" + ikh + len(tbs).to_bytes(3, "big") + tbs
+            + el.to_bytes(2, "big") + ext)
+    key = serialization.load_pem_public_key(open(log[0]["key"], "rb").read())
+    try:
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(sig, data, ec.ECDSA(hashes.SHA256()))
+        else:
+            key.verify(sig, data, padding.PKCS1v15(), hashes.SHA256())
+    except Exception:  # noqa: BLE001
+        return "the signature does not verify over the precert entry"
+    return "valid"
 
 
 def _serial(p, tmp):
@@ -333,7 +434,346 @@ def _neg_nc(p, tmp):
           "openssl shows non-critical name constraints in " + p, out)
 
 
+# Negatives checked in main_check's loop itself (status, reason, number).
+INLINE_CHECKED = {"ocsp-precert-only-unknown.der", "ocsp-unassigned-good.der",
+                  "crl-certificate-hold.crl", "crl-reason-zero.crl", "crl-number-decreasing.crl"}
+
+OCSP_STATUS = {"malformedRequest": "MALFORMED_REQUEST", "internalError": "INTERNAL_ERROR",
+               "tryLater": "TRY_LATER", "sigRequired": "SIG_REQUIRED",
+               "unauthorized": "UNAUTHORIZED"}
+
+
+def _label(p):
+    return {x["path"]: x for x in json.load(open("manifest.json"))["files"]}[p]
+
+
+def _resp(p):
+    return ocsp.load_der_ocsp_response(open(p, "rb").read())
+
+
+def _nonce(obj):
+    """The nonce octets of an OCSP request or response, or None."""
+    try:
+        return obj.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce
+    except x509.ExtensionNotFound:
+        return None
+
+
+def _openssl_ocsp(p, tmp, *extra):
+    f = _label(p)
+    return run("openssl", "ocsp", "-respin", p, "-issuer", pem_of(f["issuer"], tmp),
+               "-serial", "0x" + f["serial"], "-attime", str(epoch(f["lint"]["at"]) + 120),
+               *extra)
+
+
+def _neg_ocsp_window(p, tmp):
+    r = _resp(p)
+    interval = (r.next_update - r.this_update).total_seconds() + 1
+    check(not 8 * 3600 <= interval <= 10 * 86400,
+          "python3-cryptography: validity interval %d s of %s is outside BR 4.9.9's 8 h..10 d"
+          % (interval, p))
+
+
+def _neg_ocsp_no_certs(p, tmp):
+    check(_resp(p).certificates == [], "python3-cryptography: no certificates in " + p)
+    f = _label(p)
+    rc, out = _openssl_ocsp(p, tmp, "-CAfile", pem_of(root_of_path(f["issuer"]), tmp),
+                            "-no_nonce")
+    check(rc != 0 and "signer certificate not found" in out,
+          "openssl ocsp cannot find the signer of " + p, out)
+
+
+def _neg_ocsp_echo(p, tmp):
+    f = _label(p)
+    rc, out = _openssl_ocsp(p, tmp, "-reqin", f["derived_from"], "-VAfile",
+                            pem_of(f["responder"], tmp))
+    q = ocsp.load_der_ocsp_request(open(f["derived_from"], "rb").read())
+    got = _nonce(_resp(p))
+    if "wrong" in p:
+        check(rc != 0 and "Nonce Verify error" in out, "openssl ocsp: nonce verify error for " + p,
+              out)
+        check(got is not None and got != _nonce(q),
+              "python3-cryptography: another nonce in " + p)
+    else:
+        check("WARNING: no nonce in response" in out, "openssl ocsp: no nonce in " + p, out)
+        check(got is None and _nonce(q) is not None,
+              "python3-cryptography: the request has a nonce, " + p + " none")
+
+
+def _neg_ocsp_nonce_size(p, tmp):
+    f = _label(p)
+    q = ocsp.load_der_ocsp_request(open(f["derived_from"], "rb").read())
+    r = _resp(p)
+    n = len(_nonce(q))
+    well_formed = 1 <= n <= 128  # RFC 9654 §2.1
+    check(("%d-octets" % n) in p, "python3-cryptography: the request of %s has a %d-octet nonce"
+          % (p, n))
+    if well_formed:
+        check(r.response_status.name == "MALFORMED_REQUEST",
+              "python3-cryptography: a well-formed %d-octet nonce refused in %s" % (n, p))
+    else:
+        check(r.response_status.name == "SUCCESSFUL" and _nonce(r) == _nonce(q),
+              "python3-cryptography: a %d-octet nonce answered and echoed in %s" % (n, p))
+
+
+def _neg_ocsp_request_nonce(p, tmp):
+    n = len(_nonce(ocsp.load_der_ocsp_request(open(p, "rb").read())))
+    check(not 1 <= n <= 128, "python3-cryptography: %s has a %d-octet nonce" % (p, n))
+    rc, out = run("openssl", "ocsp", "-reqin", p, "-req_text")
+    check("OCSP Nonce" in out, "openssl ocsp shows the nonce of " + p, out)
+
+
+def root_of_path(path):
+    files = {x["path"]: x for x in json.load(open("manifest.json"))["files"]}
+    while files[path]["issuer"] is not None:
+        path = files[path]["issuer"]
+    return path
+
+
+def _cert(p):
+    return x509.load_der_x509_certificate(open(p, "rb").read())
+
+
+def _verify_raw(p, padding_=None, hash_=None):
+    """The issuer's key verifies the signature over the TBS bytes as they are."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, padding
+    c, iss = _cert(p), _cert(_label(p)["issuer"])
+    h = hash_ or c.signature_hash_algorithm
+    try:
+        key = iss.public_key()
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(c.signature, c.tbs_certificate_bytes, ec.ECDSA(h))
+        else:
+            key.verify(c.signature, c.tbs_certificate_bytes, padding_ or padding.PKCS1v15(), h)
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _asn1parse(p):
+    return run("openssl", "asn1parse", "-inform", "DER", "-in", p)[1]
+
+
+def _neg_sigalg_p384(p, tmp):
+    c, iss = _cert(p), _cert(_label(p)["issuer"])
+    check(c.signature_hash_algorithm.name == "sha256"
+          and iss.public_key().curve.name == "secp384r1",
+          "python3-cryptography: SHA-256 signature by a P-384 issuer in " + p)
+    check(_verify_raw(p), "python3-cryptography: the signature itself verifies in " + p)
+
+
+def _neg_sigalg_null(p, tmp):
+    lines = _asn1parse(p).splitlines()
+    nulls = [i for i, l in enumerate(lines[:-1])
+             if ":ecdsa-with-SHA384" in l and "NULL" in lines[i + 1]]
+    check(len(nulls) == 2, "openssl asn1parse: ecdsa-with-SHA384 followed by NULL, twice, in " + p,
+          "\n".join(lines[:12]))
+    check(_verify_raw(p), "python3-cryptography: the signature itself verifies in " + p)
+
+
+def _neg_sigalg_pss(p, tmp):
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    rc, out = run("openssl", "x509", "-inform", "DER", "-in", p, "-noout", "-text")
+    check("Salt Length: 0xDE" in out, "openssl shows a PSS salt of 222 octets in " + p, out)
+    pss = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=222)
+    check(_verify_raw(p, pss, hashes.SHA256()),
+          "python3-cryptography verifies the PSS signature (salt 222) of " + p)
+
+
+def _neg_sigalg_sha1(p, tmp):
+    check(_cert(p).signature_hash_algorithm.name == "sha1",
+          "python3-cryptography: a SHA-1 signature in " + p)
+    rc, out = run("openssl", "x509", "-inform", "DER", "-in", p, "-noout", "-text")
+    check("sha1WithRSAEncryption" in out, "openssl shows sha1WithRSAEncryption in " + p, out)
+
+
+def _neg_serial_padded(p, tmp):
+    out = _asn1parse(p)
+    sn = _label(p)["serial"].upper()
+    check(("BAD INTEGER:[00%s]" % sn) in out,
+          "openssl asn1parse shows the serial with a leading 00 in " + p, out[:600])
+    try:
+        _cert(p)
+        fail("python3-cryptography refuses the padded serial of " + p)
+    except ValueError as e:
+        check("serial" in str(e), "python3-cryptography refuses the padded serial of " + p, e)
+    # the signature over the TBS as edited is the token's, and good
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    der = open(p, "rb").read()
+    _, ln, i = hdr(der, 0)
+    _, tl, j = hdr(der, i)
+    tbs = der[i:j + tl]
+    _, al, k = hdr(der, j + tl)
+    _, sl, m = hdr(der, k + al)
+    try:
+        _cert(_label(p)["issuer"]).public_key().verify(der[m + 1:m + sl], tbs, padding.PKCS1v15(),
+                                                       hashes.SHA256())
+        ok("python3-cryptography verifies the signature over the padded TBS of " + p)
+    except Exception as e:  # noqa: BLE001
+        fail("python3-cryptography verifies the signature over the padded TBS of " + p, e)
+
+
+def _neg_ca_false(p, tmp):
+    lines = _asn1parse(p).splitlines()
+    at = [i for i, l in enumerate(lines) if ":X509v3 Basic Constraints" in l]
+    check(len(at) == 1 and "[HEX DUMP]:3003010100" in "".join(lines[at[0]:at[0] + 3]),
+          "openssl asn1parse shows basicConstraints 30 03 01 01 00 (cA FALSE spelled out) in "
+          + p, "\n".join(lines[at[0]:at[0] + 3]) if at else "")
+
+
+TIME_TEXT = {"time-utctime-2051": ("UTCTIME", r"51\d{10}Z"),
+             "time-generalized-2026": ("GENERALIZEDTIME", r"2026\d{10}Z"),
+             "time-no-seconds": ("UTCTIME", r"\d{10}Z"),
+             "time-fractional-seconds": ("GENERALIZEDTIME", r"\d{14}\.5Z")}
+
+
+def _neg_time(p, tmp):
+    import re
+    typ, pat = TIME_TEXT[os.path.basename(p)[:-4]]
+    times = re.findall(r"prim: (UTCTIME|GENERALIZEDTIME) +:(\S+)", _asn1parse(p))
+    check(any(t == typ and re.fullmatch(pat, v) for t, v in times[:2]),
+          "openssl asn1parse shows a %s %s in %s" % (typ, pat, p), times)
+
+
+def _neg_crl_validity(p, tmp):
+    crl = x509.load_der_x509_crl(open(p, "rb").read())
+    d = (crl.next_update - crl.last_update).total_seconds()
+    check(d == 10 * 86400 + 1, "python3-cryptography: nextUpdate - thisUpdate = %d s in %s"
+          % (d, p))
+
+
+def _neg_crl_empty(p, tmp):
+    out = _asn1parse(p)
+    check(any("d=2" in l and "l=   0 cons: SEQUENCE" in l for l in out.splitlines()),
+          "openssl asn1parse shows an empty revokedCertificates SEQUENCE in " + p, out)
+
+
+def _psc_chain(p, tmp):
+    """invalid/psc.der issues invalid/psc-precert.der: its EKU is the PSC's;
+    the SCT file is one of those the final embeds."""
+    f = _label(p)
+    psc = _label(f["issuer"])
+    rc, out = run("openssl", "x509", "-inform", "DER", "-in", psc["path"], "-noout", "-text")
+    check("CT Precertificate Signer" in out and psc["profile"] == "precert-signer",
+          "openssl shows the precertificate signing EKU of %s, which issued %s"
+          % (psc["path"], p), out)
+    c = _cert(p)
+    check(c.issuer == _cert(psc["path"]).subject, "python3-cryptography: %s names the PSC as "
+          "issuer" % p)
+    fin = [x for x in json.load(open("manifest.json"))["files"]
+           if x["derived_from"] == p and x["kind"] == "certificate"][0]
+    sct = [x for x in json.load(open("manifest.json"))["files"]
+           if x["derived_from"] == p and x["kind"] == "sct"][0]
+    raw = open(sct["path"], "rb").read()
+    embedded = _cert(fin["path"]).extensions.get_extension_for_class(
+        x509.PrecertificateSignedCertificateTimestamps).value
+    check(any(e.log_id == raw[1:33] and e.signature == raw[-len(e.signature):]
+              for e in embedded), "python3-cryptography: %s is embedded in %s"
+          % (sct["path"], fin["path"]))
+
+
+def _scts(p):
+    return list(_cert(p).extensions.get_extension_for_class(
+        x509.PrecertificateSignedCertificateTimestamps).value)
+
+
+def _hsmca_verify(p, precert=True):
+    f = _label(p)
+    m = json.load(open("manifest.json"))
+    return run(HSMCA, "--now", f["lint"]["at"], "verify", "--final", p, "--issuer-cert",
+               f["issuer"], "--root", root_of_path(p),
+               *(["--precert", "invalid/hierarchy/precert.der"] if precert else []),
+               *sum((["--log-key", lg["key"]] for lg in m["logs"]), []))
+
+
+def _neg_second(p, tmp):
+    f = _label(p)
+    a, b = _cert(f["derived_from"]), _cert(p)
+    pre = _cert(_label(f["derived_from"])["derived_from"])
+    check(a.serial_number == b.serial_number and a.issuer == b.issuer,
+          "python3-cryptography: %s has the serial and issuer of %s" % (p, f["derived_from"]))
+    check(a.tbs_precertificate_bytes == b.tbs_precertificate_bytes ==
+          strip_poison(pre.tbs_certificate_bytes),
+          "python3-cryptography: %s and %s are finals of the same precertificate"
+          % (p, f["derived_from"]))
+    ids = lambda c: [(s.log_id, s.timestamp) for s in _scts(c)]  # noqa: E731
+    check(ids(p) != ids(f["derived_from"]), "python3-cryptography: another SCT list in " + p)
+    rc, out = _hsmca_verify(p)
+    check(rc == 0, "hsmca verify: %s is a correct final on its own" % p, out)
+
+
+def _neg_late(p, tmp):
+    f = _label(p)
+    d = epoch(f["lint"]["at"]) - calendar.timegm(_cert(p).not_valid_before.utctimetuple())
+    check(d > 48 * 3600, "python3-cryptography: %s signed %d s after its notBefore" % (p, d))
+
+
+def _neg_x509_entry(p, tmp):
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    m = json.load(open("manifest.json"))
+    f = _label(p)
+    s = _scts(p)[0]
+    log = [lg for lg in m["logs"] if bytes.fromhex(lg["log_id"]) == s.log_id][0]
+    key = serialization.load_pem_public_key(open(log["key"], "rb").read())
+    der = open(f["derived_from"], "rb").read()
+    ts = int(calendar.timegm(s.timestamp.utctimetuple()) * 1000 + s.timestamp.microsecond // 1000)
+    # RFC 6962 §3.2: the x509_entry form (entry_type 0, the certificate's DER)
+    data = (b"\x00\x00" + ts.to_bytes(8, "big") + b"\x00\x00" + len(der).to_bytes(3, "big")
+            + der + len(s.extension_bytes).to_bytes(2, "big") + s.extension_bytes)
+    try:
+        key.verify(s.signature, data, padding.PKCS1v15(), hashes.SHA256())
+        ok("python3-cryptography: the first SCT of %s is %s's x509_entry over %s"
+           % (p, log["name"], f["derived_from"]))
+    except Exception as e:  # noqa: BLE001
+        fail("python3-cryptography: the first SCT of %s is an x509_entry SCT" % p, e)
+    rc, out = _hsmca_verify(p, precert=False)
+    check(rc != 0 and "3 of 4 embedded SCTs valid" in out,
+          "hsmca verify (OpenSSL's SCT validation) refuses one SCT of " + p, out)
+
+
+def _neg_one_operator(p, tmp):
+    m = json.load(open("manifest.json"))
+    ops = {lg["operator"] for lg in m["logs"]
+           for s in _scts(p) if bytes.fromhex(lg["log_id"]) == s.log_id}
+    check(len(_scts(p)) == 3 and len(ops) == 1,
+          "python3-cryptography + manifest: 3 SCTs of %s from one operator %s" % (p, ops))
+    rc, out = _hsmca_verify(p)
+    check(rc == 0, "hsmca verify: every SCT of %s is valid" % p, out)
+
+
 NEG_TOOL_CHECKS = {
+    "invalid/final-second.der": _neg_second,
+    "invalid/final-signed-late.der": _neg_late,
+    "invalid/final-x509-entry-sct.der": _neg_x509_entry,
+    "invalid/final-single-operator.der": _neg_one_operator,
+    "invalid/psc-precert.der": _psc_chain,
+    "invalid/serial-non-minimal.der": _neg_serial_padded,
+    "invalid/ocsp-responder-ca-false-explicit.der": _neg_ca_false,
+    "invalid/time-utctime-2051.der": _neg_time,
+    "invalid/time-generalized-2026.der": _neg_time,
+    "invalid/time-no-seconds.der": _neg_time,
+    "invalid/time-fractional-seconds.der": _neg_time,
+    "invalid/crl-validity-plus-1s.crl": _neg_crl_validity,
+    "invalid/crl-empty-revoked.crl": _neg_crl_empty,
+    "invalid/sigalg-p384-sha256.der": _neg_sigalg_p384,
+    "invalid/sigalg-ecdsa-null-params.der": _neg_sigalg_null,
+    "invalid/sigalg-pss-wrong-salt.der": _neg_sigalg_pss,
+    "invalid/sigalg-sha1.der": _neg_sigalg_sha1,
+    "invalid/ocsp-window-10-days.der": _neg_ocsp_window,
+    "invalid/ocsp-window-7-hours.der": _neg_ocsp_window,
+    "invalid/ocsp-delegated-no-certs.der": _neg_ocsp_no_certs,
+    "invalid/ocsp-nonce-wrong-echo.der": _neg_ocsp_echo,
+    "invalid/ocsp-nonce-missing-echo.der": _neg_ocsp_echo,
+    "invalid/ocsp-nonce-0-octets.der": _neg_ocsp_nonce_size,
+    "invalid/ocsp-nonce-129-octets.der": _neg_ocsp_nonce_size,
+    "invalid/ocsp-nonce-15-octets.der": _neg_ocsp_nonce_size,
+    "invalid/ocsp-nonce-33-octets.der": _neg_ocsp_nonce_size,
+    "invalid/ocsp-request-nonce-0-octets.der": _neg_ocsp_request_nonce,
+    "invalid/ocsp-request-nonce-129-octets.der": _neg_ocsp_request_nonce,
     "invalid/serial-zero.der": _neg_serial_zero,
     "invalid/serial-negative.der": _neg_serial_negative,
     "invalid/serial-21-octets.der": _neg_serial_21,

@@ -14,6 +14,8 @@ py=/usr/bin/python3   # Debian's python3 with python3-cryptography and python3-j
 src=$HSMCA_SOURCE_DIR
 fx() { "$hsmca" --now "$NOW" fixtures --token $O --pin-file "$pin" "$@"; }
 
+expect 0 "hsmca --help" -- "$hsmca" --help
+contains "the main help lists fixtures" "fixtures     a labelled corpus"
 expect 0 "fixtures --help" -- "$hsmca" fixtures --help
 contains "help names --seed" "--seed S"
 contains "help shows how to make a token" "make-tokens.sh"

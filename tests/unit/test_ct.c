@@ -9,8 +9,9 @@
  * §3.2 signed data against hand-assembled bytes; the precert TBS without
  * poison against OpenSSL's own removal; signing and verifying SCTs and each
  * verification failure; the final certificate from a precert and the
- * correspondence check with every refusal of CONFORMANCE.md §10; loading log
- * keys. Tools we did not write judge the result: OpenSSL's
+ * correspondence check with every refusal of CONFORMANCE.md §10; the legacy
+ * PSC form of the entry and the final (RFC 6962 §3.2); loading log keys.
+ * Tools we did not write judge the result: OpenSSL's
  * SCT_LIST_validate on the embedded SCTs, and tests/interop/ct_check.py
  * (Debian's python3-cryptography: tbs_precertificate_bytes and an SCT
  * signature check of its own).
@@ -1381,6 +1382,73 @@ static void test_openssl_oracle(void **state)
     hsmca_test_rmtree(dir);
 }
 
+/* The legacy PSC form (RFC 6962 §3.2): a precert issued by a PSC under
+ * P.ca, its SCT over the entry with P.ca's name, keyIdentifier and key
+ * hash, and the final from P.ca, which OpenSSL's SCT validation accepts;
+ * the ordinary form of the same SCT it refuses. */
+static void test_psc_form(void **state)
+{
+    char dir[4096];
+    EVP_PKEY *keys[1] = { P.log_ec }, *psc_key = gen("P-256");
+    hsmca_profile *p_psc = load_profile("precert-signer");
+    CTLOG_STORE *store;
+    X509 *psc, *pre, *f, *g;
+    hsmca_sct *s, *plain;
+    uint8_t *tbs = NULL, *ftbs = NULL;
+    size_t tbs_len = 0;
+    int st[1], n;
+    X509 *c;
+
+    (void)state;
+    assert_int_equal(hsmca_test_mkdtemp(dir, sizeof dir), 0);
+    store = store_of(keys, 1, dir);
+    psc = sign_reparse(build(p_psc, "C=XX, O=hsmca test, CN=hsmca CT Test PSC", psc_key, P.ca,
+                             P.ca_key, NULL, 0),
+                       P.ca_key);
+    /* The final's TBS, then named after the PSC, signed by the PSC. */
+    c = build(P.p_leaf, NULL, P.leaf_key, P.ca, P.ca_key, DNS, 2);
+    EXPECT_OK(hsmca_ct_add_poison(c));
+    EXPECT_OK(hsmca_ct_set_issuer(c, psc));
+    pre = sign_reparse(c, psc_key);
+    assert_int_equal(X509_check_issued(psc, pre), X509_V_OK);
+    assert_int_equal(X509_NAME_cmp(X509_get_issuer_name(pre), X509_get_subject_name(psc)), 0);
+    EXPECT_OK(hsmca_ct_sct_sign_psc(P.log_ec, pre, P.ca, P.now_ms, &s));
+    plain = sign_sct(P.log_ec, pre, P.ca, P.now_ms);
+    EXPECT_OK(hsmca_ct_final_from_psc_precert(pre, P.ca, &s, 1, &f));
+    f = sign_reparse(f, P.ca_key);
+    assert_int_equal(X509_check_issued(P.ca, f), X509_V_OK);
+    assert_int_equal(openssl_validate(f, P.ca, store, st), 1);
+    assert_int_equal(st[0], SCT_VALIDATION_STATUS_VALID);
+    /* The final's TBS without the SCT list is what the log signed. */
+    EXPECT_OK(hsmca_ct_precert_tbs_psc(pre, P.ca, &tbs, &tbs_len));
+    g = X509_dup(f);
+    X509_EXTENSION_free(X509_delete_ext(g, X509_get_ext_by_NID(g, NID_ct_precert_scts, -1)));
+    n = i2d_re_X509_tbs(g, &ftbs);
+    assert_int_equal((size_t)n, tbs_len);
+    assert_memory_equal(ftbs, tbs, tbs_len);
+    /* The ordinary form (issuer = PSC) is not what OpenSSL rebuilds. */
+    X509_free(f);
+    EXPECT_OK(hsmca_ct_final_from_psc_precert(pre, P.ca, &plain, 1, &f));
+    f = sign_reparse(f, P.ca_key);
+    assert_int_equal(openssl_validate(f, P.ca, store, st), 0);
+    assert_int_equal(st[0], SCT_VALIDATION_STATUS_INVALID);
+    /* Refusals. */
+    expect_err_at(hsmca_ct_precert_tbs_psc(f, P.ca, &ftbs, &tbs_len), HSMCA_E_INPUT,
+                  "exactly one poison", "final as precert", __LINE__);
+    free(tbs);
+    OPENSSL_free(ftbs);
+    hsmca_sct_free(s);
+    hsmca_sct_free(plain);
+    X509_free(f);
+    X509_free(g);
+    X509_free(pre);
+    X509_free(psc);
+    EVP_PKEY_free(psc_key);
+    hsmca_profile_free(p_psc);
+    CTLOG_STORE_free(store);
+    hsmca_test_rmtree(dir);
+}
+
 /* hsmca_ct_openssl_validate (the same oracle behind `hsmca verify`). */
 static void test_openssl_validate_api(void **state)
 {
@@ -2053,6 +2121,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_poison_bytes),
+        cmocka_unit_test(test_psc_form),
         cmocka_unit_test(test_sct_roundtrip),
         cmocka_unit_test(test_sct_decode_malformed),
         cmocka_unit_test(test_sct_version_nonzero),
