@@ -353,3 +353,18 @@ hsmca_err cli_duration(const char *opt, const char *text, hsmca_time *out)
         return hsmca_err_setf(HSMCA_E_USAGE, "%s: %s", opt, hsmca_err_message());
     return HSMCA_OK;
 }
+
+hsmca_err cli_read_cert(const char *path, X509 **out)
+{
+    hsmca_err err = HSMCA_OK;
+    uint8_t *data = NULL;
+    size_t len = 0;
+
+    HSMCA_GUARD(hsmca_file_read(path, 1024 * 1024, &data, &len));
+    err = hsmca_x509_from_bytes(data, len, out);
+    if (err != HSMCA_OK)
+        hsmca_err_context("%s", path);
+out:
+    free(data);
+    return err;
+}

@@ -142,6 +142,9 @@ hsmca_err cli_write_cert(X509 *cert, const char *out);
 hsmca_err cli_open_ca(const cli_globals *g, const char *issuer, const char *pin_file,
                       hsmca_store **st, hsmca_hsm **hsm, hsmca_ca **ca);
 
+/* A certificate file (PEM or DER, at most 1 MiB); errors name the file. */
+hsmca_err cli_read_cert(const char *path, X509 **out);
+
 /* Bytes into a new file (never overwritten), or to stdout when out is NULL
  * or "-" (refused for binary data when stdout is a terminal). */
 hsmca_err cli_write_blob(const void *data, size_t len, const char *out, int binary);

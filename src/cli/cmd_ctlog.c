@@ -124,21 +124,6 @@ out:
     return err;
 }
 
-static hsmca_err read_file_cert(const char *path, X509 **out)
-{
-    hsmca_err err = HSMCA_OK;
-    uint8_t *data = NULL;
-    size_t len = 0;
-
-    HSMCA_GUARD(hsmca_file_read(path, 1024 * 1024, &data, &len));
-    err = hsmca_x509_from_bytes(data, len, out);
-    if (err != HSMCA_OK)
-        hsmca_err_context("%s", path);
-out:
-    free(data);
-    return err;
-}
-
 static hsmca_err do_sct(const struct ctlog_args *a)
 {
     hsmca_err err = HSMCA_OK;
@@ -171,8 +156,8 @@ static hsmca_err do_sct(const struct ctlog_args *a)
     HSMCA_ALLOC(bio);
     key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
     HSMCA_OSSL(key != NULL, "%s is not a PEM private key", a->key);
-    HSMCA_GUARD(read_file_cert(a->precert, &precert));
-    HSMCA_GUARD(read_file_cert(a->issuer, &issuer));
+    HSMCA_GUARD(cli_read_cert(a->precert, &precert));
+    HSMCA_GUARD(cli_read_cert(a->issuer, &issuer));
     HSMCA_ENSURE(hsmca_ct_poison_count(precert) == 1, HSMCA_E_INPUT,
                  "%s is not a precertificate (no CT poison extension)", a->precert);
     HSMCA_GUARD(hsmca_ct_sct_sign(key, precert, issuer, ts, &sct));

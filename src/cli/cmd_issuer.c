@@ -64,21 +64,6 @@ static int take_add(void *vctx, int opt, const char *arg)
     }
 }
 
-static hsmca_err read_cert_file(const char *path, X509 **out)
-{
-    hsmca_err err = HSMCA_OK;
-    uint8_t *data = NULL;
-    size_t len = 0;
-
-    HSMCA_GUARD(hsmca_file_read(path, 1024 * 1024, &data, &len));
-    err = hsmca_x509_from_bytes(data, len, out);
-    if (err != HSMCA_OK)
-        hsmca_err_context("%s", path);
-out:
-    free(data);
-    return err;
-}
-
 static hsmca_err cert_der(X509 *c, uint8_t **out, size_t *out_len)
 {
     return hsmca_x509_to_der(c, out, out_len);
@@ -100,7 +85,7 @@ static hsmca_err do_add(const cli_globals *g, const char *name, struct add_args 
 
     memset(&is, 0, sizeof(is));
     HSMCA_GUARD(cli_state_dir(g, &state));
-    HSMCA_GUARD(read_cert_file(a->cert, &cert));
+    HSMCA_GUARD(cli_read_cert(a->cert, &cert));
     HSMCA_ENSURE(X509_check_ca(cert) > 0, HSMCA_E_INPUT,
                  "%s is not a CA certificate (no basicConstraints cA TRUE)", a->cert);
     HSMCA_ENSURE((a->ocsp_cert == NULL) == (a->ocsp_key == NULL), HSMCA_E_USAGE,
@@ -112,7 +97,7 @@ static hsmca_err do_add(const cli_globals *g, const char *name, struct add_args 
                  a->cert, hsmca_hsm_key_info(key)->label, hsmca_hsm_token_info(tok)->label);
     if (a->ocsp_cert != NULL) {
         hsmca_key_sel ks = {a->ocsp_key, NULL, 0};
-        HSMCA_GUARD(read_cert_file(a->ocsp_cert, &ocsp));
+        HSMCA_GUARD(cli_read_cert(a->ocsp_cert, &ocsp));
         HSMCA_ENSURE(X509_check_issued(cert, ocsp) == X509_V_OK, HSMCA_E_INPUT,
                      "%s was not issued by %s; a delegated responder must be issued by the CA "
                      "it answers for (BR 7.1.2.8, RFC 6960 §4.2.2.2)", a->ocsp_cert, a->cert);

@@ -390,19 +390,15 @@ out:
 static hsmca_err read_root(const char *path, serve_state *s)
 {
     hsmca_err err = HSMCA_OK;
-    uint8_t *data = NULL;
-    size_t len = 0;
 
     HSMCA_ENSURE(s->n_roots < MAX_ITEMS, HSMCA_E_USAGE, "at most %d --ct-root", MAX_ITEMS);
-    HSMCA_GUARD(hsmca_file_read(path, 1024 * 1024, &data, &len));
-    err = hsmca_x509_from_bytes(data, len, &s->roots[s->n_roots]);
+    err = cli_read_cert(path, &s->roots[s->n_roots]);
     if (err != HSMCA_OK) {
-        hsmca_err_context("--ct-root %s", path);
+        hsmca_err_context("--ct-root");
         goto out;
     }
     s->n_roots++;
 out:
-    free(data);
     return err;
 }
 

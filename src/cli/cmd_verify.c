@@ -56,21 +56,6 @@ static int take_verify(void *vctx, int opt, const char *arg)
     }
 }
 
-static hsmca_err load(const char *path, X509 **out)
-{
-    hsmca_err err = HSMCA_OK;
-    uint8_t *data = NULL;
-    size_t len = 0;
-
-    HSMCA_GUARD(hsmca_file_read(path, 1024 * 1024, &data, &len));
-    err = hsmca_x509_from_bytes(data, len, out);
-    if (err != HSMCA_OK)
-        hsmca_err_context("%s", path);
-out:
-    free(data);
-    return err;
-}
-
 /* Print one check's result; count failures. */
 static void report(int *failures, int ok, const char *what)
 {
@@ -130,9 +115,10 @@ static int do_verify(const struct verify_args *a)
     int failures = 0, ok;
     char what[160];
 
-    if (load(a->final, &final) != HSMCA_OK || load(a->issuer, &issuer) != HSMCA_OK ||
-        (a->precert != NULL && load(a->precert, &precert) != HSMCA_OK) ||
-        (a->root != NULL && load(a->root, &root) != HSMCA_OK) ||
+    if (cli_read_cert(a->final, &final) != HSMCA_OK ||
+        cli_read_cert(a->issuer, &issuer) != HSMCA_OK ||
+        (a->precert != NULL && cli_read_cert(a->precert, &precert) != HSMCA_OK) ||
+        (a->root != NULL && cli_read_cert(a->root, &root) != HSMCA_OK) ||
         (a->n_logs > 0 && hsmca_ct_logs_load(a->logs, a->n_logs, &logs, &n_logs) != HSMCA_OK)) {
         cli_fail();
         failures = -1;
