@@ -37,6 +37,17 @@ new_softhsm() {
   PINS=$T/hsm/pins
 }
 
+# flip_byte FILE FROM_END: invert every bit of the byte FROM_END bytes
+# before the end (1 = the last byte). Writing a fixed value instead would
+# leave the file unchanged whenever the byte already had that value.
+flip_byte() {
+  local size off b
+  size=$(stat -c %s "$1")
+  off=$((size - $2))
+  b=$(xxd -p -s "$off" -l 1 "$1")
+  printf "\\x$(printf %02x $((0x$b ^ 0xff)))" | dd of="$1" bs=1 seek="$off" conv=notrunc 2>/dev/null
+}
+
 finish() {
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ]

@@ -147,7 +147,7 @@ contains "unknown serial explained" "no precertificate with serial 0102030405"
 expect 1 "precert of another issuer" -- h issue final --issuer root --precert "$T/pre-rsa.pem" --sct "$T/sct1.json" --log-key "$T/log1.pub"
 contains "other issuer explained" "not issued by 'root'"
 openssl x509 -in "$T/pre-rsa.pem" -outform DER -out "$T/pre-rsa.der"
-printf '\x01' | dd of="$T/pre-rsa.der" bs=1 seek=$(( $(stat -c %s "$T/pre-rsa.der") - 1 )) conv=notrunc 2>/dev/null
+flip_byte "$T/pre-rsa.der" 1
 expect 1 "tampered precert" -- h issue final --issuer sub --precert "$T/pre-rsa.der" --sct "$T/sct1.json" --log-key "$T/log1.pub"
 contains "tampered precert explained" "differs from the one issuer 'sub' issued"
 h ctlog sct --key "$T/log1.key" --precert "$T/pre.pem" --issuer-cert "$C/subordinate.pem" --out "$T/sct-other.json" >/dev/null
@@ -157,7 +157,7 @@ expect 1 "an SCT from an unknown log" -- h issue final --issuer sub --precert "$
 contains "unknown log explained" "not one of the 1 configured logs"
 h ctlog sct --key "$T/log1.key" --precert "$T/pre-rsa.pem" --issuer-cert "$C/subordinate.pem" --format tls --out "$T/sct-rsa.bin" >/dev/null
 cp "$T/sct-rsa.bin" "$T/sct-bad.bin"
-printf '\x00' | dd of="$T/sct-bad.bin" bs=1 seek=$(( $(stat -c %s "$T/sct-bad.bin") - 3 )) conv=notrunc 2>/dev/null
+flip_byte "$T/sct-bad.bin" 3
 expect 1 "an SCT with a bad signature" -- h issue final --issuer sub --precert "$T/pre-rsa.pem" --sct "$T/sct-bad.bin" --log-key "$T/log1.pub"
 contains "bad SCT signature explained" "signature does not verify"
 head -c 20 "$T/sct-rsa.bin" > "$T/sct-short.bin"
@@ -187,7 +187,7 @@ bad_pre() { # name expected-text args...
   contains "precert refused: $name: message" "$want"
 }
 openssl req -new -key "$T/leaf.key" -subj "/CN=x" -outform DER -out "$T/bad.csr" 2>/dev/null
-printf '\xff' | dd of="$T/bad.csr" bs=1 seek=$(( $(stat -c %s "$T/bad.csr") - 2 )) conv=notrunc 2>/dev/null
+flip_byte "$T/bad.csr" 2
 bad_pre "CSR with a bad signature" "signature does not verify" --csr "$T/bad.csr" --dns a.example.com
 echo "not a request" > "$T/junk.csr"
 bad_pre "garbage CSR" "not a DER or PEM certificate request" --csr "$T/junk.csr" --dns a.example.com
