@@ -66,6 +66,13 @@ hsmca_err hsmca_ca_token_sign(X509 *cert, EVP_PKEY *signer, EVP_PKEY *signer_pub
  * outlive the ca. */
 hsmca_err hsmca_ca_open(hsmca_store *st, hsmca_hsm *hsm, const char *issuer_name,
                         const hsmca_secret *pin, hsmca_ca **out);
+/* Open several issuers (names[0..n-1]) at once into out[0..n-1]. Issuers
+ * whose keys are in one token share that token: it is opened and logged
+ * in once (a process may open a token only once, src/hsm), with the PIN
+ * source of the first of them (or pin). On failure none stays open. Free
+ * each with hsmca_ca_free, in any order. */
+hsmca_err hsmca_ca_open_many(hsmca_store *st, hsmca_hsm *hsm, const char *const *names,
+                             size_t n, const hsmca_secret *pin, hsmca_ca **out);
 void hsmca_ca_free(hsmca_ca *ca);
 X509 *hsmca_ca_get0_cert(const hsmca_ca *ca);
 const hsmca_store_issuer *hsmca_ca_get0_issuer(const hsmca_ca *ca);

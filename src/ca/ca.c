@@ -20,6 +20,9 @@ struct hsmca_ca {
     hsmca_store_issuer *issuer;
     X509 *cert;
     hsmca_token *tok;
+    /* When issuers share a token (hsmca_ca_open_many): how many cas use
+     * it; the last one freed closes it. NULL: this ca owns tok alone. */
+    int *tok_refs;
     hsmca_key *key;
     /* The delegated OCSP responder (issue #5), loaded on first use. */
     hsmca_key *ocsp_key;
@@ -47,8 +50,12 @@ static void hex(const uint8_t *p, size_t n, char *out, size_t len)
         o += (size_t)snprintf(out + o, len - o, "%02x", p[i]);
 }
 
-hsmca_err hsmca_ca_open(hsmca_store *st, hsmca_hsm *hsm, const char *issuer_name,
-                        const hsmca_secret *pin, hsmca_ca **out)
+/* Open an issuer on a token: a new one (tok NULL: opened and logged in
+ * here) or one another ca already opened and logged in (shared, with its
+ * reference count). */
+static hsmca_err ca_open(hsmca_store *st, hsmca_hsm *hsm, const char *issuer_name,
+                         const hsmca_secret *pin, hsmca_token *tok, int *tok_refs,
+                         hsmca_ca **out)
 {
     hsmca_err err = HSMCA_OK;
     hsmca_ca *ca = NULL;
@@ -62,19 +69,25 @@ hsmca_err hsmca_ca_open(hsmca_store *st, hsmca_hsm *hsm, const char *issuer_name
     ca->store = st;
     HSMCA_GUARD(hsmca_store_issuer_get(st, issuer_name, &ca->issuer));
     HSMCA_GUARD(hsmca_x509_from_bytes(ca->issuer->cert_der, ca->issuer->cert_len, &ca->cert));
-    sel.label = ca->issuer->token_label;
-    sel.serial = ca->issuer->token_serial;
-    HSMCA_GUARD(hsmca_hsm_token_open(hsm, &sel, &ca->tok));
-    if (pin == NULL) {
-        hsmca_pin_source src = {ca->issuer->pin_file, ca->issuer->pin_env,
-                                ca->issuer->pin_file == NULL && ca->issuer->pin_env == NULL,
-                                what};
-        snprintf(what, sizeof(what), "user PIN for token '%s' (issuer '%s')",
-                 hsmca_hsm_token_info(ca->tok)->label, issuer_name);
-        HSMCA_GUARD(hsmca_secret_read_pin(&src, &read_pin));
-        pin = read_pin;
+    if (tok != NULL) {
+        ca->tok = tok;
+        ca->tok_refs = tok_refs;
+        (*tok_refs)++;
+    } else {
+        sel.label = ca->issuer->token_label;
+        sel.serial = ca->issuer->token_serial;
+        HSMCA_GUARD(hsmca_hsm_token_open(hsm, &sel, &ca->tok));
+        if (pin == NULL) {
+            hsmca_pin_source src = {ca->issuer->pin_file, ca->issuer->pin_env,
+                                    ca->issuer->pin_file == NULL && ca->issuer->pin_env == NULL,
+                                    what};
+            snprintf(what, sizeof(what), "user PIN for token '%s' (issuer '%s')",
+                     hsmca_hsm_token_info(ca->tok)->label, issuer_name);
+            HSMCA_GUARD(hsmca_secret_read_pin(&src, &read_pin));
+            pin = read_pin;
+        }
+        HSMCA_GUARD(hsmca_hsm_token_login(ca->tok, pin));
     }
-    HSMCA_GUARD(hsmca_hsm_token_login(ca->tok, pin));
     ks = (hsmca_key_sel){ca->issuer->key_label, ca->issuer->key_id, ca->issuer->key_id_len};
     HSMCA_GUARD(hsmca_hsm_key_find(ca->tok, &ks, &ca->key));
     /* The token key must still be the certificate's key (a token swapped or
@@ -91,6 +104,66 @@ out:
     return err;
 }
 
+hsmca_err hsmca_ca_open(hsmca_store *st, hsmca_hsm *hsm, const char *issuer_name,
+                        const hsmca_secret *pin, hsmca_ca **out)
+{
+    return ca_open(st, hsm, issuer_name, pin, NULL, NULL, out);
+}
+
+/* Two issuers name the same token when their labels (or serials) match. */
+static int same_token(const hsmca_store_issuer *a, const hsmca_store_issuer *b)
+{
+    if (a->token_serial != NULL && b->token_serial != NULL)
+        return strcmp(a->token_serial, b->token_serial) == 0;
+    return a->token_label != NULL && b->token_label != NULL &&
+           strcmp(a->token_label, b->token_label) == 0;
+}
+
+hsmca_err hsmca_ca_open_many(hsmca_store *st, hsmca_hsm *hsm, const char *const *names,
+                             size_t n, const hsmca_secret *pin, hsmca_ca **out)
+{
+    hsmca_err err = HSMCA_OK;
+    hsmca_store_issuer *is = NULL;
+    int *refs = NULL;
+    size_t i = 0;
+
+    for (size_t k = 0; k < n; k++)
+        out[k] = NULL;
+    for (; i < n; i++) {
+        hsmca_ca *shared = NULL;
+        HSMCA_GUARD(hsmca_store_issuer_get(st, names[i], &is));
+        for (size_t k = 0; k < i && shared == NULL; k++)
+            if (same_token(out[k]->issuer, is))
+                shared = out[k];
+        hsmca_store_issuer_free(is);
+        is = NULL;
+        if (shared != NULL && shared->tok_refs == NULL) {
+            /* The first sharer: its token becomes reference-counted. */
+            refs = calloc(1, sizeof *refs);
+            HSMCA_ALLOC(refs);
+            *refs = 1;
+            shared->tok_refs = refs;
+            refs = NULL;
+        }
+        err = ca_open(st, hsm, names[i], pin, shared != NULL ? shared->tok : NULL,
+                      shared != NULL ? shared->tok_refs : NULL, &out[i]);
+        if (err != HSMCA_OK) {
+            hsmca_err_context("issuer '%s'", names[i]);
+            goto out;
+        }
+    }
+out:
+    hsmca_store_issuer_free(is);
+    if (err != HSMCA_OK) {
+        /* Freed in reverse, so a shared token closes with its last user. */
+        while (i-- > 0) {
+            hsmca_ca_free(out[i]);
+            out[i] = NULL;
+        }
+    }
+    return err;
+}
+
 void hsmca_ca_free(hsmca_ca *ca)
 {
     if (ca == NULL)
@@ -98,7 +171,10 @@ void hsmca_ca_free(hsmca_ca *ca)
     hsmca_hsm_key_free(ca->ocsp_key);
     X509_free(ca->ocsp_cert);
     hsmca_hsm_key_free(ca->key);
-    hsmca_hsm_token_free(ca->tok);
+    if (ca->tok_refs == NULL || --*ca->tok_refs == 0) {
+        hsmca_hsm_token_free(ca->tok);
+        free(ca->tok_refs);
+    }
     X509_free(ca->cert);
     hsmca_store_issuer_free(ca->issuer);
     free(ca);

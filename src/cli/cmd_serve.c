@@ -181,27 +181,31 @@ static hsmca_err open_issuers(const cli_globals *g, const struct serve_args *a, 
         hsmca_pin_source src = {a->pin_file, NULL, 0, "user PIN"};
         HSMCA_GUARD(hsmca_secret_read_pin(&src, &pin));
     }
-    for (size_t i = 0; i < n; i++) {
-        int want = a->n_issuers == 0;
-        for (size_t k = 0; k < a->n_issuers; k++)
-            want |= strcmp(a->issuers[k], all[i]->name) == 0;
-        if (!want)
-            continue;
-        HSMCA_ENSURE(s->n_cas < MAX_ITEMS, HSMCA_E_USAGE, "at most %d issuers", MAX_ITEMS);
-        if (module == NULL)
-            module = all[i]->module;
-        HSMCA_ENSURE(s->hsm == NULL || module == NULL || all[i]->module == NULL ||
-                         strcmp(module, all[i]->module) == 0,
-                     HSMCA_E_USAGE, "issuers use different PKCS#11 modules; serve one "
-                     "module's issuers per process (--issuer)");
-        if (s->hsm == NULL)
-            HSMCA_GUARD(hsmca_hsm_open(module, &s->hsm));
-        err = hsmca_ca_open(s->st, s->hsm, all[i]->name, pin, &s->cas[s->n_cas]);
-        if (err != HSMCA_OK) {
-            hsmca_err_context("issuer '%s'", all[i]->name);
-            goto out;
+    {
+        const char *names[MAX_ITEMS];
+        size_t m = 0;
+
+        for (size_t i = 0; i < n; i++) {
+            int want = a->n_issuers == 0;
+            for (size_t k = 0; k < a->n_issuers; k++)
+                want |= strcmp(a->issuers[k], all[i]->name) == 0;
+            if (!want)
+                continue;
+            HSMCA_ENSURE(m < MAX_ITEMS, HSMCA_E_USAGE, "at most %d issuers", MAX_ITEMS);
+            if (module == NULL)
+                module = all[i]->module;
+            HSMCA_ENSURE(module == NULL || all[i]->module == NULL ||
+                             strcmp(module, all[i]->module) == 0,
+                         HSMCA_E_USAGE, "issuers use different PKCS#11 modules; serve one "
+                         "module's issuers per process (--issuer)");
+            names[m++] = all[i]->name;
         }
-        s->n_cas++;
+        if (m > 0) {
+            HSMCA_GUARD(hsmca_hsm_open(module, &s->hsm));
+            /* Issuers whose keys share a token share its one session. */
+            HSMCA_GUARD(hsmca_ca_open_many(s->st, s->hsm, names, m, pin, s->cas));
+            s->n_cas = m;
+        }
     }
     for (size_t k = 0; k < a->n_issuers; k++) {
         int found = 0;

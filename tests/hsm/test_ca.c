@@ -175,6 +175,72 @@ static int cmp_serial(const void *a, const void *b)
 
 /* CONFORMANCE.md §1 over many issuances: unique, positive, minimal DER,
  * at most 20 octets, and at least 64 random bits with no bit stuck. */
+/* Two issuers whose keys are in one token: a process opens a token once,
+ * so hsmca_ca_open_many shares it, and both issue; the token closes with
+ * the last of them. */
+static void test_issuers_share_a_token(void **state)
+{
+    fixture *f = *state;
+    hsmca_token *tok = NULL;
+    hsmca_key *key = NULL;
+    hsmca_ca *cas[2] = {NULL, NULL}, *alone = NULL;
+    const char *names[2] = {"sub", "sub2"};
+    hsmca_secret *pin = hsmca_test_secret(HSMCA_TEST_USER_PIN);
+    EVP_PKEY *root_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+    X509 *root2, *sub2, *pre = NULL;
+    const char *dns[] = {"shared.example.com"};
+    hsmca_ca_request req = {f->leaf_key, dns, 1, NULL, 0, NULL, f->profiles, NULL};
+    hsmca_store_issuer is;
+    uint8_t *der = NULL, serial[HSMCA_STORE_SERIAL_MAX];
+    size_t der_len = 0, serial_len = 0;
+    char name[] = "sub2", token[] = "issuing", keyl[] = "sub2-key";
+    char url[] = "http://127.0.0.1:8080";
+
+    assert_non_null(root_key);
+    /* A second CA key in the same token (the fixture's ca holds it open). */
+    hsmca_ca_free(f->ca);
+    f->ca = NULL;
+    ASSERT_OK(hsmca_test_token_login(f->hsm, "issuing", &tok));
+    ASSERT_OK(hsmca_hsm_keygen(tok, HSMCA_KEY_EC_P256, "sub2-key", &key));
+    root2 = build(f, "root", "Root Two", root_key, NULL, root_key);
+    sub2 = build(f, "subordinate", "Sub Two", hsmca_hsm_key_get0_public(key), root2, root_key);
+    hsmca_hsm_key_free(key);
+    hsmca_hsm_token_free(tok);
+    ASSERT_OK(hsmca_x509_to_der(sub2, &der, &der_len));
+    memset(&is, 0, sizeof(is));
+    is.name = name;
+    is.cert_der = der;
+    is.cert_len = der_len;
+    is.token_label = token;
+    is.key_label = keyl;
+    is.base_url = url;
+    ASSERT_OK(hsmca_store_issuer_add(f->store, &is, NULL));
+
+    ASSERT_OK(hsmca_ca_open_many(f->store, f->hsm, names, 2, pin, cas));
+    /* Opened alone, the second would need the token a second time. */
+    assert_int_not_equal(hsmca_ca_open(f->store, f->hsm, "sub2", pin, &alone), HSMCA_OK);
+    assert_null(alone);
+    hsmca_err_clear();
+    for (int i = 0; i < 2; i++) {
+        ASSERT_OK(hsmca_ca_issue_precert(cas[i], &req, &pre, serial, &serial_len));
+        assert_int_equal(X509_verify(pre, X509_get0_pubkey(hsmca_ca_get0_cert(cas[i]))), 1);
+        X509_free(pre);
+        pre = NULL;
+    }
+    /* The first freed, the token stays for the second. */
+    hsmca_ca_free(cas[0]);
+    ASSERT_OK(hsmca_ca_issue_precert(cas[1], &req, &pre, serial, &serial_len));
+    X509_free(pre);
+    hsmca_ca_free(cas[1]);
+    /* Closed with its last user: it can be opened again. */
+    ASSERT_OK(hsmca_ca_open(f->store, f->hsm, "sub", pin, &f->ca));
+    OPENSSL_free(der);
+    X509_free(root2);
+    X509_free(sub2);
+    EVP_PKEY_free(root_key);
+    hsmca_secret_free(pin);
+}
+
 static void test_serials_over_many_issuances(void **state)
 {
     fixture *f = *state;
@@ -451,6 +517,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refusals_use_no_serial, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_precerts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_finals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_issuers_share_a_token, setup, teardown),
     };
     return cmocka_run_group_tests_name("ca", tests, NULL, NULL);
 }
