@@ -15,7 +15,7 @@ packages=(
   # tokens and runtime tools
   openssl softhsm2 opensc sqlite3 curl
   # tests and independent checkers
-  libcmocka-dev gnutls-bin python3 python3-cryptography python3-jsonschema xxd faketime
+  libcmocka-dev gnutls-bin python3 python3-cryptography python3-jsonschema xxd faketime jq
   # sanitizers and fuzzing (clang's runtime carries ASan/UBSan/libFuzzer)
   clang libclang-rt-14-dev valgrind
   # benchmarks

@@ -96,9 +96,6 @@ typedef struct hsmca_http hsmca_http;
 hsmca_err hsmca_http_start(const hsmca_http_config *cfg, hsmca_http **out);
 /* The port it listens on. */
 uint16_t hsmca_http_port(const hsmca_http *h);
-/* Note that the store changed (invalidate pre-signed OCSP answers and the
- * CRLs). The server also notices by itself; see above. */
-void hsmca_http_store_changed(hsmca_http *h);
 /* Stop accepting, finish what is in flight, free. NULL is fine. */
 void hsmca_http_stop(hsmca_http *h);
 

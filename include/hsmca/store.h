@@ -297,17 +297,14 @@ hsmca_err hsmca_store_statuses_list(hsmca_store *st, int64_t issuer_id, int assi
 
 /* ---- CRLs (issue #5) ---- */
 
-/* Take the next CRL number of an issuer and scope ("" = the full CRL):
- * one more than the last one taken, 1 for the first (RFC 5280 §5.2.3,
- * strictly increasing; the schema refuses a decrease). The number is used
- * up even if the CRL is never signed: numbers may skip, never repeat. */
-hsmca_err hsmca_store_crl_number_next(hsmca_store *st, int64_t issuer_id, const char *scope,
-                                      hsmca_time now, uint64_t *out);
-
-/* Take the next CRL number and list the revoked serials (as
- * hsmca_store_statuses_list with assigned = 0) in one transaction, so that
- * every later number lists at least what an earlier one did. *revoked
- * malloc'd (free()). */
+/* Take the next CRL number of an issuer and scope ("" or NULL = the full
+ * CRL): one more than the last one taken, 1 for the first (RFC 5280
+ * §5.2.3, strictly increasing; the schema refuses a decrease). The number
+ * is used up even if the CRL is never signed: numbers may skip, never
+ * repeat. In the same transaction, list the revoked serials (as
+ * hsmca_store_statuses_list with assigned = 0), so that every later
+ * number lists at least what an earlier one did. *revoked malloc'd
+ * (free()). */
 hsmca_err hsmca_store_crl_take(hsmca_store *st, int64_t issuer_id, const char *scope,
                                hsmca_time now, uint64_t *number, hsmca_store_status **revoked,
                                size_t *n_revoked);

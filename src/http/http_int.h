@@ -66,7 +66,6 @@ struct hsmca_http {
     int stopping;
     int64_t last_event;
 
-    atomic_ullong requests;
     /* Requests being read, handled or answered (a req_ctx exists): what
      * hsmca_http_stop waits for. */
     atomic_uint inflight;

@@ -185,18 +185,6 @@ void http_invalidate(hsmca_http *h, int64_t issuer_id, const uint8_t *serial, si
     invalidate_many(h, &c, 1);
 }
 
-void hsmca_http_store_changed(hsmca_http *h)
-{
-    pthread_rwlock_wrlock(&h->ocsp_lock);
-    h->generation++;
-    cache_flush(h);
-    pthread_rwlock_unlock(&h->ocsp_lock);
-    pthread_mutex_lock(&h->crl_lock);
-    for (size_t i = 0; i < h->cfg.n_cas; i++)
-        h->crls[i].stale = 1;
-    pthread_mutex_unlock(&h->crl_lock);
-}
-
 /* Send an OCSP response with the RFC 5019 §6.2 caching headers (a cached
  * or cacheable one), or uncacheable. */
 static enum MHD_Result send_ocsp(struct MHD_Connection *c, const uint8_t *resp, size_t len,
@@ -694,7 +682,6 @@ static enum MHD_Result dispatch(hsmca_http *h, struct MHD_Connection *c, const c
 {
     int get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, "HEAD") == 0;
 
-    atomic_fetch_add(&h->requests, 1);
     if (strncmp(url, "/ocsp/", 6) == 0 || strcmp(url, "/ocsp") == 0) {
         if (strcmp(url, "/ocsp") == 0)
             url = "/ocsp/";

@@ -270,23 +270,6 @@ out:
     return err;
 }
 
-hsmca_err hsmca_store_crl_number_next(hsmca_store *st, int64_t issuer_id, const char *scope,
-                                      hsmca_time now, uint64_t *out)
-{
-    hsmca_err err = HSMCA_OK;
-    store_op op = {0};
-    char name[HSMCA_STORE_NAME_MAX + 1];
-
-    HSMCA_ENSURE(out != NULL, HSMCA_E_USAGE, "hsmca_store_crl_number_next: no output");
-    HSMCA_GUARD(check_scope(scope));
-    HSMCA_GUARD(hsmca_store_issuer_name(st, issuer_id, "cannot take a CRL number", name));
-    HSMCA_GUARD(hsmca_store_op_begin(&op, st, 1, "cannot take a CRL number for issuer '%s'",
-                                     name));
-    HSMCA_GUARD(take_in(&op, issuer_id, scope, now, out));
-out:
-    return hsmca_store_op_end(&op, err);
-}
-
 hsmca_err hsmca_store_crl_take(hsmca_store *st, int64_t issuer_id, const char *scope,
                                hsmca_time now, uint64_t *number, hsmca_store_status **revoked,
                                size_t *n_revoked)

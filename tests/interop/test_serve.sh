@@ -485,6 +485,35 @@ is "lookup: final, good" "$(jq -r '[.state, .ocsp_status] | @tsv' <<<"$body")" "
 expect 0 "openssl ocsp: the API final is good" -- ocsp_url -cert "$T/auto.example.com.pem"
 contains "API final: good" "$T/auto.example.com.pem: good"
 
+# ---------------------------------------------------------------- the CLI's CT client: hsmca issue cert
+serials() { sqlite3 "$db" "SELECT count(*) FROM serials"; }
+keys=(--log-key "$T/log1.pub" --log-key "$T/log2.pub" --log-key "$T/log3.pub")
+expect 0 "hsmca issue cert: precert, SCTs from the 3 test logs over HTTP, final" -- \
+  h issue cert --issuer sub --csr "$T/leaf.csr" --dns cli.example.com \
+  --log "$LOG1" --log "$LOG2" --log "$LOG3" "${keys[@]}" --out "$T/cli.pem" --precert-out "$T/cli-pre.pem"
+contains "issue cert: 3 SCTs" "final certificate issued with 3 SCTs"
+cli_serial=$(sed -n 's/^final certificate issued with 3 SCTs, serial: //p' <<<"$out")
+assigned "$cli_serial"
+finished "$cli_serial"
+expect 0 "openssl verify the issue cert final" -- openssl verify -x509_strict -attime "$AT" -CAfile "$ROOT" -untrusted "$SUB" "$T/cli.pem"
+expect 0 "hsmca verify: OpenSSL validates the issue cert final's SCTs" -- \
+  h verify --precert "$T/cli-pre.pem" --final "$T/cli.pem" --issuer-cert "$SUB" --root "$ROOT" "${keys[@]}"
+contains "issue cert: OpenSSL 3 of 3" "OpenSSL CT validation: 3 of 3 embedded SCTs valid"
+# Refused before a serial is used: a policy that cannot be met, a bad URL,
+# and (API) a log URL that is not one of the server's.
+before=$(serials)
+expect 2 "issue cert: more operators than SCTs" -- h issue cert --issuer sub --csr "$T/leaf.csr" --dns x.example.com \
+  --log "$LOG1" --log "$LOG2" --min-scts 2 --min-operators 3 "${keys[@]}" --out "$T/never1.pem"
+contains "issue cert: says why" "3 operators cannot be met with 2 SCTs"
+expect 2 "issue cert: a log URL that is not http(s)" -- h issue cert --issuer sub --csr "$T/leaf.csr" --dns x.example.com \
+  --log ftp://127.0.0.1/ct/log1 --log "$LOG2" "${keys[@]}" --out "$T/never2.pem"
+contains "issue cert: names the URL" "ftp://127.0.0.1/ct/log1"
+certs_json "$T/c.json" x.example.com '{logs: ["http://192.0.2.1/ct/x", "http://192.0.2.1/ct/y"]}'
+jpostf /api/v1/certificates "$T/c.json"
+want_err "API: a log URL not allowed" 400 input "not one of this server's test logs"
+is "nothing issued by the refused requests" "$(serials)" "$before"
+[ ! -e "$T/never1.pem" ] && [ ! -e "$T/never2.pem" ] && ok "no output file from the refused requests" || fail "a refused issue cert wrote its output"
+
 # ---------------------------------------------------------------- test log knobs
 knobs() { jq -c '[.reject, .delay_ms, .fail_fraction, .wrong_key]' <<<"$body"; }
 put_knobs() { local l=$1 j=$2; shift 2; req PUT "/api/v1/ct-logs/$l" -H 'Content-Type: application/json' --data-binary "$j" "$@"; }
