@@ -43,10 +43,12 @@
  * 4.3.1.2), valid or not: a valid fixture must have no error finding; a
  * negative fixture whose rule hsmca's lint has must be refused by exactly
  * that rule (it is signed with that one id skipped) and by no other at
- * error level, or generation fails. Negative fixtures for rules the lint
- * does not carry (SCTs, OCSP, CRLs, correspondence, encoding defects that
- * OpenSSL cannot parse) say so in the manifest ("lint": null) instead of
- * claiming a silent pass.
+ * error level, or generation fails. Every CRL and signed OCSP response is
+ * judged the same way once made, by the lint's rules for them (their
+ * signature algorithms, BR 7.1.3.2). Negative fixtures for rules the lint
+ * does not carry (SCTs, OCSP answers and times, CRL contents and sequence,
+ * correspondence, encoding defects that OpenSSL cannot parse) say so in
+ * the manifest ("lint": null) instead of claiming a silent pass.
  *
  * Nothing is written outside out_dir: the OCSP responses come from a
  * temporary store in out_dir/.work, removed before returning. On failure

@@ -1,6 +1,7 @@
 /* hsmca fixtures — the conformance corpus (issue #8; docs/fixtures.md), and
- * `hsmca fixtures lint`, which runs hsmca's lint on one certificate the way
- * the corpus labels it, for the corpus tests and for comparing linters. */
+ * `hsmca fixtures lint`, which runs hsmca's lint on one certificate, CRL or
+ * OCSP response the way the corpus labels it, for the corpus tests and for
+ * comparing linters. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,9 +46,11 @@ static const char fixtures_help[] =
     "fixtures lint prints one line per lint finding, 'id level', for FILE (PEM\n"
     "or DER) judged as KIND (root, subordinate, ocsp-responder, tls-server,\n"
     "precert-signer) issued by --issuer (omit for a root) at --now, as a\n"
-    "precertificate with --precert. Exit 0 when no finding is an error, 1 when\n"
-    "one is, 2 for a usage error; a certificate OpenSSL cannot parse is\n"
-    "reported as 'unparseable error'.\n";
+    "precertificate with --precert. KIND crl or ocsp-response judges a DER CRL\n"
+    "or OCSP response signed by the key of --issuer (a CRL's issuer; the\n"
+    "delegated responder or the CA that signed the response). Exit 0 when no\n"
+    "finding is an error, 1 when one is, 2 for a usage error; a certificate\n"
+    "OpenSSL cannot parse is reported as 'unparseable error'.\n";
 
 enum { OPT_OUT = 0x500, OPT_SEED, OPT_KEY_TYPES, OPT_VALID_ONLY, OPT_KEEP_KEYS, OPT_PROFILES,
        OPT_KIND, OPT_ISSUER, OPT_PRECERT };
@@ -150,19 +153,51 @@ out:
     return err;
 }
 
-static hsmca_err read_cert(const char *path, X509 **out)
+/* Print the findings ('id level'); CLI_FAIL when one is an error. */
+static int print_findings(const hsmca_lint_result *res)
 {
-    hsmca_err err = HSMCA_OK;
-    uint8_t *data = NULL;
-    size_t len = 0;
+    for (size_t i = 0; i < res->n; i++)
+        printf("%s %s\n", res->findings[i].rule->id,
+               res->findings[i].rule->level == HSMCA_LINT_ERROR  ? "error"
+               : res->findings[i].rule->level == HSMCA_LINT_WARN ? "warn" : "notice");
+    return res->errors > 0 ? CLI_FAIL : CLI_OK;
+}
 
-    HSMCA_GUARD(hsmca_file_read(path, 1024 * 1024, &data, &len));
-    err = hsmca_x509_from_bytes(data, len, out);
-    if (err != HSMCA_OK)
-        hsmca_err_context("%s", path);
+/* A DER CRL or OCSP response (BR 7.1.3.2 covers their signatures too). */
+static int lint_signed(struct fx_args *a, const char *file, hsmca_lint_object object)
+{
+    hsmca_lint_signed_input in;
+    hsmca_lint_result *res = NULL;
+    X509 *signer = NULL;
+    uint8_t *der = NULL;
+    size_t len = 0;
+    int rc = CLI_FAIL;
+
+    memset(&in, 0, sizeof in);
+    if (a->issuer == NULL)
+        return cli_usage_error("hsmca fixtures lint", "--kind %s needs --issuer, the "
+                               "certificate whose key signed it", a->kind);
+    if (cli_read_cert(a->issuer, &signer) != HSMCA_OK ||
+        hsmca_file_read(file, 1024 * 1024, &der, &len) != HSMCA_OK) {
+        rc = cli_fail();
+        goto out;
+    }
+    in.object = object;
+    in.der = der;
+    in.der_len = len;
+    in.signer = signer;
+    in.now = hsmca_clock_now();
+    if (hsmca_lint_run_signed(&in, &res) != HSMCA_OK) {
+        hsmca_err_context("%s", file);
+        rc = cli_fail();
+        goto out;
+    }
+    rc = print_findings(res);
 out:
-    free(data);
-    return err;
+    hsmca_lint_result_free(res);
+    X509_free(signer);
+    free(der);
+    return rc;
 }
 
 static int lint_one(struct fx_args *a, const char *file)
@@ -177,17 +212,21 @@ static int lint_one(struct fx_args *a, const char *file)
     memset(&in, 0, sizeof in);
     if (a->kind == NULL)
         return cli_usage_error("hsmca fixtures lint", "--kind is required");
+    if (strcmp(a->kind, "crl") == 0)
+        return lint_signed(a, file, HSMCA_LINT_CRL);
+    if (strcmp(a->kind, "ocsp-response") == 0)
+        return lint_signed(a, file, HSMCA_LINT_OCSP_RESPONSE);
     for (int i = 1; i <= 5; i++)
         if (strcmp(a->kind, kinds[i]) == 0)
             kind = i;
     if (kind == 0)
-        return cli_usage_error("hsmca fixtures lint", "--kind '%s' is not a profile kind",
-                               a->kind);
-    if (a->issuer != NULL && read_cert(a->issuer, &issuer) != HSMCA_OK) {
+        return cli_usage_error("hsmca fixtures lint", "--kind '%s' is not a profile kind, "
+                               "crl or ocsp-response", a->kind);
+    if (a->issuer != NULL && cli_read_cert(a->issuer, &issuer) != HSMCA_OK) {
         rc = cli_fail();
         goto out;
     }
-    if (read_cert(file, &cert) != HSMCA_OK) {
+    if (cli_read_cert(file, &cert) != HSMCA_OK) {
         /* OpenSSL refuses some encoding defects outright (a non-minimal
          * serial): the lint cannot judge what cannot be parsed. */
         printf("unparseable error\n");
@@ -203,11 +242,7 @@ static int lint_one(struct fx_args *a, const char *file)
         rc = cli_fail();
         goto out;
     }
-    for (size_t i = 0; i < res->n; i++)
-        printf("%s %s\n", res->findings[i].rule->id,
-               res->findings[i].rule->level == HSMCA_LINT_ERROR  ? "error"
-               : res->findings[i].rule->level == HSMCA_LINT_WARN ? "warn" : "notice");
-    rc = res->errors > 0 ? CLI_FAIL : CLI_OK;
+    rc = print_findings(res);
 out:
     hsmca_lint_result_free(res);
     X509_free(cert);
@@ -232,7 +267,7 @@ int cli_cmd_fixtures(const cli_globals *g, int argc, char **argv)
         goto out;
     if (lint) {
         if (optind + 1 != argc) {
-            rc = cli_usage_error(cmd, "give exactly one certificate file");
+            rc = cli_usage_error(cmd, "give exactly one file");
             goto out;
         }
         rc = lint_one(&a, argv[optind]);

@@ -21,15 +21,21 @@
 /* ---- the catalogue (rules.def, expanded twice in the same order) ---- */
 
 static const hsmca_lint_rule rules[] = {
-#define LINT_RULE(fn, id, level, source, summary, kinds) {id, level, source, summary, kinds},
+#define LINT_RULE(fn, id, level, source, summary, kinds)                      \
+    {id, level, source, summary, kinds, HSMCA_LINT_CERTIFICATE},
+#define LINT_RULE_ON(object, fn, id, level, source, summary, kinds)           \
+    {id, level, source, summary, kinds, object},
 #include "rules.def"
 #undef LINT_RULE
+#undef LINT_RULE_ON
 };
 
 static lint_check_fn *const checks[] = {
 #define LINT_RULE(fn, id, level, source, summary, kinds) hsmca_lint_check_##fn,
+#define LINT_RULE_ON(object, fn, id, level, source, summary, kinds) hsmca_lint_check_##fn,
 #include "rules.def"
 #undef LINT_RULE
+#undef LINT_RULE_ON
 };
 
 #define N_RULES (sizeof rules / sizeof rules[0])
@@ -55,20 +61,31 @@ const hsmca_lint_rule *hsmca_lint_rule_find(const char *id)
 
 /* ---- findings ---- */
 
+/* Room for one more element in an array of *cap elements of `size` bytes,
+ * n of them used: the array (moved if it had to grow), or NULL when out of
+ * memory (the array is left as it was). */
+static void *grow(void *array, size_t n, size_t *cap, size_t size)
+{
+    size_t ncap;
+    void *grown;
+
+    if (n < *cap)
+        return array;
+    ncap = *cap ? *cap * 2 : 16;
+    grown = realloc(array, ncap * size);
+    if (grown != NULL)
+        *cap = ncap;
+    return grown;
+}
+
 hsmca_err hsmca_lint_report(lint_ctx *c, const char *fmt, ...)
 {
-    hsmca_lint_finding *f;
+    hsmca_lint_finding *f, *grown = grow(c->findings, c->n, &c->cap, sizeof(*c->findings));
     va_list ap;
 
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 16;
-        hsmca_lint_finding *grown = realloc(c->findings, cap * sizeof(*grown));
-
-        if (grown == NULL)
-            return hsmca_err_setf(HSMCA_E_NOMEM, "out of memory recording a lint finding");
-        c->findings = grown;
-        c->cap = cap;
-    }
+    if (grown == NULL)
+        return hsmca_err_setf(HSMCA_E_NOMEM, "out of memory recording a lint finding");
+    c->findings = grown;
     f = &c->findings[c->n++];
     memset(f, 0, sizeof(*f));
     f->rule = c->rule;
@@ -172,7 +189,7 @@ static hsmca_err parse_extensions(lint_cert *lc)
                  "certificate is not DER: bytes after the extensions");
     hsmca_lint_der_enter(&list, &seq);
     while (!hsmca_lint_der_at_end(&seq)) {
-        lint_ext e;
+        lint_ext e, *grown;
 
         memset(&e, 0, sizeof e);
         DER_EXPECT(&seq, &e.der, 0x30, "an extension");
@@ -191,14 +208,9 @@ static hsmca_err parse_extensions(lint_cert *lc)
         e.value = t.val;
         e.value_len = t.len;
         e.nid = hsmca_lint_der_oid_nid(&e.oid);
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            lint_ext *grown = realloc(exts, ncap * sizeof(*grown));
-
-            HSMCA_ALLOC(grown);
-            exts = grown;
-            cap = ncap;
-        }
+        grown = grow(exts, n, &cap, sizeof(*exts));
+        HSMCA_ALLOC(grown);
+        exts = grown;
         exts[n++] = e;
     }
     lc->exts = exts;
@@ -225,7 +237,7 @@ static hsmca_err parse_subject(lint_cert *lc)
         DER_EXPECT(&names, &rdn, 0x31, "a subject RDN");
         hsmca_lint_der_enter(&rdn, &set);
         while (!hsmca_lint_der_at_end(&set)) {
-            lint_ava a;
+            lint_ava a, *grown;
 
             memset(&a, 0, sizeof a);
             DER_EXPECT(&set, &atv, 0x30, "a subject attribute");
@@ -236,14 +248,9 @@ static hsmca_err parse_subject(lint_cert *lc)
                          "certificate is not X.509: bytes after a subject attribute");
             a.rdn = n_rdn;
             a.nid = hsmca_lint_der_oid_nid(&a.oid);
-            if (n == cap) {
-                size_t ncap = cap ? cap * 2 : 16;
-                lint_ava *grown = realloc(avas, ncap * sizeof(*grown));
-
-                HSMCA_ALLOC(grown);
-                avas = grown;
-                cap = ncap;
-            }
+            grown = grow(avas, n, &cap, sizeof(*avas));
+            HSMCA_ALLOC(grown);
+            avas = grown;
             avas[n++] = a;
         }
         for (size_t i = first; i < n; i++)
@@ -420,12 +427,52 @@ static int is_skipped(const char *const *skip, const char *id)
     return 0;
 }
 
+/* The findings of a run as a result (skips marked, levels counted); the
+ * findings move to *out. */
+static hsmca_err lint_finish(lint_ctx *c, const char *const *skip, hsmca_lint_result **out)
+{
+    hsmca_lint_result *res = calloc(1, sizeof(*res));
+
+    if (res == NULL)
+        return hsmca_err_setf(HSMCA_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < c->n; i++) {
+        hsmca_lint_finding *f = &c->findings[i];
+
+        if (is_skipped(skip, f->rule->id)) {
+            f->skipped = 1;
+            res->skipped++;
+        } else if (f->rule->level == HSMCA_LINT_ERROR) {
+            res->errors++;
+        } else if (f->rule->level == HSMCA_LINT_WARN) {
+            res->warnings++;
+        }
+    }
+    res->findings = c->findings;
+    res->n = c->n;
+    c->findings = NULL;
+    *out = res;
+    return HSMCA_OK;
+}
+
+/* Run the rules for `object` (certificates: those for bit's kind). */
+static hsmca_err lint_rules(lint_ctx *c, hsmca_lint_object object, unsigned bit)
+{
+    hsmca_err err = HSMCA_OK;
+
+    for (size_t i = 0; i < N_RULES; i++) {
+        if (rules[i].object != object || (bit != 0 && (rules[i].kinds & bit) == 0))
+            continue;
+        c->rule = &rules[i];
+        HSMCA_GUARD(checks[i](c));
+    }
+out:
+    return err;
+}
+
 hsmca_err hsmca_lint_run(const hsmca_lint_input *in, hsmca_lint_result **out)
 {
     hsmca_err err = HSMCA_OK;
-    hsmca_lint_result *res = NULL;
     lint_ctx c;
-    unsigned bit;
 
     memset(&c, 0, sizeof c);
     /* Decoding a malformed value is a finding, not a failure: whatever
@@ -451,37 +498,135 @@ hsmca_err hsmca_lint_run(const hsmca_lint_input *in, hsmca_lint_result **out)
     c.not_before = read_time(&c.lc.not_before, X509_get0_notBefore(in->cert));
     c.not_after = read_time(&c.lc.not_after, X509_get0_notAfter(in->cert));
 
-    bit = LINT_KIND(in->kind);
-    for (size_t i = 0; i < N_RULES; i++) {
-        if ((rules[i].kinds & bit) == 0)
-            continue;
-        c.rule = &rules[i];
-        HSMCA_GUARD(checks[i](&c));
-    }
-
-    res = calloc(1, sizeof(*res));
-    HSMCA_ALLOC(res);
-    for (size_t i = 0; i < c.n; i++) {
-        hsmca_lint_finding *f = &c.findings[i];
-
-        if (is_skipped(in->skip, f->rule->id)) {
-            f->skipped = 1;
-            res->skipped++;
-        } else if (f->rule->level == HSMCA_LINT_ERROR) {
-            res->errors++;
-        } else if (f->rule->level == HSMCA_LINT_WARN) {
-            res->warnings++;
-        }
-    }
-    res->findings = c.findings;
-    res->n = c.n;
-    c.findings = NULL;
-    *out = res;
-    res = NULL;
+    HSMCA_GUARD(lint_rules(&c, HSMCA_LINT_CERTIFICATE, LINT_KIND(in->kind)));
+    HSMCA_GUARD(lint_finish(&c, in->skip, out));
 out:
-    free(res);
     free(c.findings);
     lint_cert_clear(&c.lc);
+    ERR_pop_to_mark();
+    return err;
+}
+
+/* ---- CRLs and OCSP responses (hsmca_lint_run_signed) ---- */
+
+/* The next element of r, which must have this tag; `what` names it in the
+ * error about object. */
+static hsmca_err signed_expect(lint_der *r, lint_tlv *t, unsigned tag, const char *object,
+                               const char *what)
+{
+    if (hsmca_lint_der_next(r, t) != 1)
+        return hsmca_err_setf(HSMCA_E_INPUT, "%s is not DER: cannot read %s", object, what);
+    if (t->tag != tag)
+        return hsmca_err_setf(HSMCA_E_INPUT, "%s is malformed: %s has tag 0x%02x", object, what,
+                              t->tag);
+    return HSMCA_OK;
+}
+
+/* SEQUENCE { tbs, signatureAlgorithm, signature BIT STRING, rest } at p:
+ * the shape of a CertificateList (RFC 5280 §5.1) and of a
+ * BasicOCSPResponse (RFC 6960 §4.2.1, whose rest is the optional certs). */
+static hsmca_err signed_parse(const uint8_t *p, size_t len, const char *object, int whole,
+                              lint_signed *out)
+{
+    hsmca_err err = HSMCA_OK;
+    lint_der top, r;
+    lint_tlv seq, sig;
+
+    hsmca_lint_der_init(&top, p, len);
+    HSMCA_GUARD(signed_expect(&top, &seq, 0x30, object, object));
+    HSMCA_ENSURE(hsmca_lint_der_at_end(&top), HSMCA_E_INPUT, "%s is not DER: bytes after it",
+                 object);
+    hsmca_lint_der_enter(&seq, &r);
+    HSMCA_GUARD(signed_expect(&r, &out->tbs, 0x30, object, "the signed data"));
+    HSMCA_GUARD(signed_expect(&r, &out->sig_alg, 0x30, object, "signatureAlgorithm"));
+    HSMCA_GUARD(signed_expect(&r, &sig, V_ASN1_BIT_STRING, object, "the signature"));
+    HSMCA_ENSURE(!whole || hsmca_lint_der_at_end(&r), HSMCA_E_INPUT,
+                 "%s is malformed: unexpected field after the signature", object);
+out:
+    return err;
+}
+
+/* CertificateList: tbsCertList ::= SEQUENCE { version INTEGER OPTIONAL,
+ * signature AlgorithmIdentifier, ... } (RFC 5280 §5.1). */
+static hsmca_err crl_parse(const uint8_t *p, size_t len, lint_signed *out)
+{
+    hsmca_err err = HSMCA_OK;
+    lint_der tr;
+    lint_tlv version;
+
+    HSMCA_GUARD(signed_parse(p, len, "the CRL", 1, out));
+    hsmca_lint_der_enter(&out->tbs, &tr);
+    HSMCA_ENSURE(hsmca_lint_der_optional(&tr, V_ASN1_INTEGER, &version) >= 0, HSMCA_E_INPUT,
+                 "the CRL is not DER: cannot read its version");
+    HSMCA_GUARD(signed_expect(&tr, &out->tbs_sig_alg, 0x30, "the CRL", "tbsCertList.signature"));
+out:
+    return err;
+}
+
+/* OCSPResponse ::= SEQUENCE { responseStatus ENUMERATED, responseBytes [0]
+ * EXPLICIT SEQUENCE { responseType OID, response OCTET STRING } OPTIONAL }
+ * (RFC 6960 §4.2.1). *is_signed 0: an error status, unsigned. */
+static hsmca_err ocsp_parse(const uint8_t *p, size_t len, lint_signed *out, int *is_signed)
+{
+    hsmca_err err = HSMCA_OK;
+    static const char what[] = "the OCSP response";
+    lint_der top, r, er, br;
+    lint_tlv resp, status, bytes, rb, type, octets;
+
+    *is_signed = 0;
+    hsmca_lint_der_init(&top, p, len);
+    HSMCA_GUARD(signed_expect(&top, &resp, 0x30, what, what));
+    HSMCA_ENSURE(hsmca_lint_der_at_end(&top), HSMCA_E_INPUT, "%s is not DER: bytes after it",
+                 what);
+    hsmca_lint_der_enter(&resp, &r);
+    HSMCA_GUARD(signed_expect(&r, &status, V_ASN1_ENUMERATED, what, "responseStatus"));
+    HSMCA_ENSURE(status.len == 1, HSMCA_E_INPUT, "%s is malformed: responseStatus of %zu octets",
+                 what, status.len);
+    if (status.val[0] != 0) /* RFC 6960 §2.3: error responses are unsigned */
+        goto out;
+    HSMCA_GUARD(signed_expect(&r, &bytes, 0xa0, what, "responseBytes"));
+    hsmca_lint_der_enter(&bytes, &er);
+    HSMCA_GUARD(signed_expect(&er, &rb, 0x30, what, "responseBytes"));
+    hsmca_lint_der_enter(&rb, &br);
+    HSMCA_GUARD(signed_expect(&br, &type, V_ASN1_OBJECT, what, "responseType"));
+    /* id-pkix-ocsp-basic, 1.3.6.1.5.5.7.48.1.1: the only type RFC 6960 defines */
+    HSMCA_ENSURE(LINT_TLV_EQUALS_HEX(&type, "06092b0601050507300101"), HSMCA_E_INPUT,
+                 "%s is not a BasicOCSPResponse (responseType is not id-pkix-ocsp-basic)", what);
+    HSMCA_GUARD(signed_expect(&br, &octets, V_ASN1_OCTET_STRING, what, "response"));
+    HSMCA_GUARD(signed_parse(octets.val, octets.len, "the BasicOCSPResponse", 0, out));
+    *is_signed = 1;
+out:
+    return err;
+}
+
+hsmca_err hsmca_lint_run_signed(const hsmca_lint_signed_input *in, hsmca_lint_result **out)
+{
+    hsmca_err err = HSMCA_OK;
+    lint_ctx c;
+    int is_signed = 1;
+
+    memset(&c, 0, sizeof c);
+    ERR_set_mark();
+    HSMCA_ENSURE(in != NULL && out != NULL && in->der != NULL && in->der_len > 0, HSMCA_E_USAGE,
+                 "lint: no CRL or OCSP response given");
+    HSMCA_ENSURE(in->object == HSMCA_LINT_CRL || in->object == HSMCA_LINT_OCSP_RESPONSE,
+                 HSMCA_E_USAGE, "lint: object %d is not a CRL or an OCSP response",
+                 (int)in->object);
+    HSMCA_ENSURE(in->signer != NULL, HSMCA_E_USAGE,
+                 "lint: a %s needs the certificate whose key signed it",
+                 in->object == HSMCA_LINT_CRL ? "CRL" : "OCSP response");
+    HSMCA_GUARD(check_skips(in->skip));
+    c.issuer = in->signer;
+    c.issuer_key = X509_get0_pubkey(in->signer); /* NULL: a finding, not a failure */
+    if (in->object == HSMCA_LINT_CRL)
+        HSMCA_GUARD(crl_parse(in->der, in->der_len, &c.so));
+    else
+        HSMCA_GUARD(ocsp_parse(in->der, in->der_len, &c.so, &is_signed));
+    if (is_signed)
+        HSMCA_GUARD(lint_rules(&c, in->object, 0));
+    HSMCA_GUARD(lint_finish(&c, in->skip, out));
+out:
+    free(c.findings);
     ERR_pop_to_mark();
     return err;
 }

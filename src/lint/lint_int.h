@@ -115,6 +115,13 @@ typedef struct lint_cert {
     size_t n_avas;
 } lint_cert;
 
+/* A CRL or OCSP response as encoded (hsmca_lint_run_signed). */
+typedef struct lint_signed {
+    lint_tlv tbs;          /* tbsCertList, tbsResponseData */
+    lint_tlv tbs_sig_alg;  /* tbsCertList.signature; der == NULL for an OCSP response */
+    lint_tlv sig_alg;      /* CertificateList / BasicOCSPResponse.signatureAlgorithm */
+} lint_signed;
+
 /* A time read from the validity (RFC 5280 §4.1.2.5). */
 typedef struct lint_time {
     int ok;                /* 0: unreadable */
@@ -126,10 +133,12 @@ typedef struct lint_time {
 /* ---- the run ---- */
 
 typedef struct lint_ctx {
-    const hsmca_lint_input *in;
+    const hsmca_lint_input *in; /* NULL for a CRL or OCSP response */
     X509 *cert;
     lint_cert lc;
-    X509 *issuer;          /* the issuing CA; the certificate itself for a root */
+    lint_signed so;        /* a CRL or OCSP response (the rules for those objects) */
+    X509 *issuer;          /* the issuing CA; the certificate itself for a root; the
+                              signer of a CRL or OCSP response */
     EVP_PKEY *issuer_key;  /* get0: the key whose signature algorithm applies */
     lint_time not_before, not_after;
     const hsmca_lint_rule *rule; /* the rule running now */
@@ -182,9 +191,6 @@ hsmca_err hsmca_lint_ext_critical(lint_ctx *c, int nid, const char *name);
 
 /* extKeyUsage: 1 if it holds the purpose with this NID. */
 int hsmca_lint_eku_has(const EXTENDED_KEY_USAGE *eku, int nid);
-/* id-kp-serverAuth MUST (BR 7.1.2.10.6, 7.1.2.7.10); an absent extension is
- * left to the profile's "missing" rule. */
-hsmca_err hsmca_lint_eku_server_auth(lint_ctx *c);
 /* One finding per purpose of forbidden[0..n) that the extension holds. */
 hsmca_err hsmca_lint_eku_forbidden(lint_ctx *c, const int *forbidden, size_t n);
 /* One finding per purpose that is neither serverAuth, clientAuth nor in
@@ -217,7 +223,10 @@ typedef hsmca_err lint_check_fn(lint_ctx *c);
 
 #define LINT_RULE(fn, id, level, source, summary, kinds)                      \
     hsmca_err hsmca_lint_check_##fn(lint_ctx *c);
+#define LINT_RULE_ON(object, fn, id, level, source, summary, kinds)           \
+    LINT_RULE(fn, id, level, source, summary, kinds)
 #include "rules.def"
 #undef LINT_RULE
+#undef LINT_RULE_ON
 
 #endif

@@ -473,11 +473,8 @@ hsmca_err hsmca_lint_check_sub_eku_missing(lint_ctx *c)
     return hsmca_lint_ext_required(c, NID_ext_key_usage, "extKeyUsage");
 }
 
-/* cabf.subordinate.eku_server_auth: BR 7.1.2.10.6 id-kp-serverAuth MUST */
-hsmca_err hsmca_lint_check_sub_eku_server_auth(lint_ctx *c)
-{
-    return hsmca_lint_eku_server_auth(c);
-}
+/* cabf.subordinate.eku_server_auth: BR 7.1.2.10.6 id-kp-serverAuth MUST
+ * (hsmca_lint_check_eku_server_auth, rules_common.c) */
 
 /* cabf.subordinate.eku_forbidden: BR 7.1.2.10.6 MUST NOT values */
 hsmca_err hsmca_lint_check_sub_eku_forbidden(lint_ctx *c)

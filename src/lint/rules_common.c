@@ -65,17 +65,24 @@ static const char *alg_oid_name(const lint_tlv *alg, char *buf, size_t len)
     return buf;
 }
 
-/* rfc5280.cert.signature_algorithm_match: RFC 5280 §4.1.1.2 */
-hsmca_err hsmca_lint_check_sig_alg_match(lint_ctx *c)
+/* The outer signatureAlgorithm must repeat the signed one byte for byte;
+ * field names the signed one ("tbsCertificate.signature"). */
+static hsmca_err sig_alg_match(lint_ctx *c, const lint_tlv *in, const lint_tlv *outer,
+                               const char *field)
 {
-    const lint_tlv *in = &c->lc.sig_alg, *outer = &c->lc.outer_sig_alg;
     char a[64], b[64];
 
     if (in->der_len == outer->der_len && memcmp(in->der, outer->der, in->der_len) == 0)
         return HSMCA_OK;
-    return hsmca_lint_report(c, "signatureAlgorithm %s differs from tbsCertificate.signature %s",
-                             hsmca_lint_hex(outer->der, outer->der_len, a, sizeof a),
+    return hsmca_lint_report(c, "signatureAlgorithm %s differs from %s %s",
+                             hsmca_lint_hex(outer->der, outer->der_len, a, sizeof a), field,
                              hsmca_lint_hex(in->der, in->der_len, b, sizeof b));
+}
+
+/* rfc5280.cert.signature_algorithm_match: RFC 5280 §4.1.1.2 */
+hsmca_err hsmca_lint_check_sig_alg_match(lint_ctx *c)
+{
+    return sig_alg_match(c, &c->lc.sig_alg, &c->lc.outer_sig_alg, "tbsCertificate.signature");
 }
 
 /* BR 7.1.3.2: the only AlgorithmIdentifier encodings allowed, byte for byte. */
@@ -112,18 +119,23 @@ static const sig_alg_def *find_sig_alg(const lint_tlv *alg)
     return NULL;
 }
 
-/* cabf.common.signature_algorithm_encoding: BR 7.1.3.2 */
-hsmca_err hsmca_lint_check_sig_alg_encoding(lint_ctx *c)
+/* BR 7.1.3.2: the AlgorithmIdentifier in `field` is one of the listed
+ * encodings, byte for byte. */
+static hsmca_err sig_alg_encoding(lint_ctx *c, const lint_tlv *alg, const char *field)
 {
-    const lint_tlv *alg = &c->lc.sig_alg;
     char hex[96], name[64];
 
     if (find_sig_alg(alg) != NULL)
         return HSMCA_OK;
-    return hsmca_lint_report(c, "tbsCertificate.signature %s (%s) is not an encoding BR 7.1.3.2 "
-                                "allows",
+    return hsmca_lint_report(c, "%s %s (%s) is not an encoding BR 7.1.3.2 allows", field,
                              hsmca_lint_hex(alg->der, alg->der_len, hex, sizeof hex),
                              alg_oid_name(alg, name, sizeof name));
+}
+
+/* cabf.common.signature_algorithm_encoding: BR 7.1.3.2 */
+hsmca_err hsmca_lint_check_sig_alg_encoding(lint_ctx *c)
+{
+    return sig_alg_encoding(c, &c->lc.sig_alg, "tbsCertificate.signature");
 }
 
 /* The ECDSA hash a curve takes (BR 7.1.3.2.2). */
@@ -145,27 +157,36 @@ static int curve_hash(int curve, const char **curve_name)
     }
 }
 
-/* cabf.common.signature_algorithm_issuer_key: BR 7.1.3.2. The certificate
- * was signed by a throwaway key, so the signature cannot be verified with the
- * issuer's key; what must hold is that the algorithm is the one the issuer's
- * key will use. Judged on the OID and hash, so this rule stands on its own
- * when the exact-bytes rule is skipped. */
-hsmca_err hsmca_lint_check_sig_alg_issuer_key(lint_ctx *c)
+/* The NID of an AlgorithmIdentifier's OID (NID_undef when unreadable). */
+static int alg_oid_nid(const lint_tlv *alg)
 {
-    const X509_ALGOR *alg = X509_get0_tbs_sigalg(c->cert);
+    lint_der r;
+    lint_tlv oid;
+
+    hsmca_lint_der_enter(alg, &r);
+    if (hsmca_lint_der_next(&r, &oid) != 1 || oid.tag != V_ASN1_OBJECT)
+        return NID_undef;
+    return hsmca_lint_der_oid_nid(&oid);
+}
+
+/* BR 7.1.3.2: the algorithm alg names is one c->issuer_key (whose: "the
+ * issuer's", "the signer's") signs with. Judged on the OID and hash, so
+ * this stands on its own when the exact-bytes rule is skipped. */
+static hsmca_err sig_alg_fits_key(lint_ctx *c, const lint_tlv *alg, const char *whose)
+{
     EVP_PKEY *key = c->issuer_key;
-    int sig_nid = OBJ_obj2nid(alg->algorithm), md = NID_undef, pk = NID_undef;
+    int sig_nid = alg_oid_nid(alg), md = NID_undef, pk = NID_undef;
     int is_rsa_key, is_ec_key;
     char name[64];
 
     if (key == NULL)
-        return hsmca_lint_report(c, "the issuer's public key cannot be read");
+        return hsmca_lint_report(c, "%s public key cannot be read", whose);
     is_rsa_key = EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA ||
                  EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA_PSS;
     is_ec_key = EVP_PKEY_get_base_id(key) == EVP_PKEY_EC;
-    OBJ_obj2txt(name, sizeof name, alg->algorithm, 0);
+    alg_oid_name(alg, name, sizeof name);
     if (sig_nid == NID_rsassaPss) {
-        const sig_alg_def *d = find_sig_alg(&c->lc.sig_alg);
+        const sig_alg_def *d = find_sig_alg(alg);
 
         pk = NID_rsaEncryption;
         md = d != NULL ? d->hash_nid : NID_undef;
@@ -174,9 +195,9 @@ hsmca_err hsmca_lint_check_sig_alg_issuer_key(lint_ctx *c)
     }
     if (is_rsa_key) {
         if (pk != NID_rsaEncryption)
-            return hsmca_lint_report(c, "signature algorithm %s does not fit the issuer's RSA "
-                                        "key (BR 7.1.3.2.1)",
-                                     name);
+            return hsmca_lint_report(c, "signature algorithm %s does not fit %s RSA key "
+                                        "(BR 7.1.3.2.1)",
+                                     name, whose);
         if (md != NID_sha256 && md != NID_sha384 && md != NID_sha512)
             return hsmca_lint_report(c, "signature algorithm %s: RSA signatures use SHA-256, "
                                         "SHA-384 or SHA-512 (BR 7.1.3.2.1)",
@@ -188,15 +209,61 @@ hsmca_err hsmca_lint_check_sig_alg_issuer_key(lint_ctx *c)
         int want = curve_hash(hsmca_lint_ec_curve_nid(key), &curve);
 
         if (want == NID_undef)
-            return hsmca_lint_report(c, "the issuer's key is on %s", curve);
+            return hsmca_lint_report(c, "%s key is on %s", whose, curve);
         if (pk != NID_X9_62_id_ecPublicKey || md != want)
-            return hsmca_lint_report(c, "signature algorithm %s does not fit the issuer's %s "
-                                        "key: BR 7.1.3.2.2 requires ecdsa-with-%s",
-                                     name, curve, OBJ_nid2sn(want));
+            return hsmca_lint_report(c, "signature algorithm %s does not fit %s %s key: BR "
+                                        "7.1.3.2.2 requires ecdsa-with-%s",
+                                     name, whose, curve, OBJ_nid2sn(want));
         return HSMCA_OK;
     }
-    return hsmca_lint_report(c, "the issuer's key type %s cannot sign under BR 7.1.3.2",
+    return hsmca_lint_report(c, "%s key type %s cannot sign under BR 7.1.3.2", whose,
                              OBJ_nid2sn(EVP_PKEY_get_base_id(key)));
+}
+
+/* cabf.common.signature_algorithm_issuer_key: BR 7.1.3.2. The certificate
+ * was signed by a throwaway key, so the signature cannot be verified with the
+ * issuer's key; what must hold is that the algorithm is the one the issuer's
+ * key will use. */
+hsmca_err hsmca_lint_check_sig_alg_issuer_key(lint_ctx *c)
+{
+    return sig_alg_fits_key(c, &c->lc.sig_alg, "the issuer's");
+}
+
+/* ---- CRLs and OCSP responses: the same BR 7.1.3.2 checks ---- */
+
+/* rfc5280.crl.signature_algorithm_match: RFC 5280 §5.1.1.2 ("MUST contain
+ * the same algorithm identifier as the signature field in the sequence
+ * tbsCertList") */
+hsmca_err hsmca_lint_check_crl_sig_alg_match(lint_ctx *c)
+{
+    return sig_alg_match(c, &c->so.tbs_sig_alg, &c->so.sig_alg, "tbsCertList.signature");
+}
+
+/* cabf.crl.signature_algorithm_encoding: BR 7.1.3.2 (the signature field
+ * of a TBSCertList; the outer copy is the match rule's) */
+hsmca_err hsmca_lint_check_crl_sig_alg_encoding(lint_ctx *c)
+{
+    return sig_alg_encoding(c, &c->so.tbs_sig_alg, "tbsCertList.signature");
+}
+
+/* cabf.crl.signature_algorithm_issuer_key: BR 7.1.3.2.1, 7.1.3.2.2 */
+hsmca_err hsmca_lint_check_crl_sig_alg_issuer_key(lint_ctx *c)
+{
+    return sig_alg_fits_key(c, &c->so.tbs_sig_alg, "the issuer's");
+}
+
+/* cabf.ocsp.signature_algorithm_encoding: BR 7.1.3.2 (the
+ * signatureAlgorithm field of a BasicOCSPResponse) */
+hsmca_err hsmca_lint_check_ocsp_resp_sig_alg_encoding(lint_ctx *c)
+{
+    return sig_alg_encoding(c, &c->so.sig_alg, "BasicOCSPResponse.signatureAlgorithm");
+}
+
+/* cabf.ocsp.signature_algorithm_signer_key: BR 7.1.3.2.1, 7.1.3.2.2, for
+ * the key that signed: the CA's, or its delegated responder's */
+hsmca_err hsmca_lint_check_ocsp_resp_sig_alg_signer_key(lint_ctx *c)
+{
+    return sig_alg_fits_key(c, &c->so.sig_alg, "the signer's");
 }
 
 /* cabf.common.spki_algorithm_encoding: BR 7.1.3.1 (and the keys of 6.1.5) */
@@ -224,39 +291,36 @@ hsmca_err hsmca_lint_check_spki_alg_encoding(lint_ctx *c)
                              alg_oid_name(alg, name, sizeof name));
 }
 
-/* The subject key's RSA modulus and exponent, or 0 if it is not an RSA key
- * (or cannot be read: spki_algorithm_encoding reports that). */
-static int rsa_params(lint_ctx *c, BIGNUM **n, BIGNUM **e)
+/* One number of the subject's RSA key (OSSL_PKEY_PARAM_RSA_N or _E), or
+ * NULL if it is not an RSA key (or cannot be read: spki_algorithm_encoding
+ * reports that). Free with BN_free. */
+static BIGNUM *rsa_param(lint_ctx *c, const char *name)
 {
     EVP_PKEY *key = X509_get0_pubkey(c->cert);
+    BIGNUM *v = NULL;
     int id;
 
-    *n = *e = NULL;
     if (key == NULL)
-        return 0;
+        return NULL;
     id = EVP_PKEY_get_base_id(key);
     if (id != EVP_PKEY_RSA && id != EVP_PKEY_RSA_PSS)
-        return 0;
-    if (!EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_N, n) ||
-        !EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_E, e)) {
-        BN_free(*n);
-        BN_free(*e);
-        *n = *e = NULL;
-        return 0;
+        return NULL;
+    if (!EVP_PKEY_get_bn_param(key, name, &v)) {
+        BN_free(v);
+        return NULL;
     }
-    return 1;
+    return v;
 }
 
 /* cabf.common.rsa_modulus_size: BR 6.1.5 */
 hsmca_err hsmca_lint_check_rsa_modulus_size(lint_ctx *c)
 {
     hsmca_err err = HSMCA_OK;
-    BIGNUM *n = NULL, *e = NULL;
+    BIGNUM *n = rsa_param(c, OSSL_PKEY_PARAM_RSA_N);
 
-    if (rsa_params(c, &n, &e) && BN_num_bits(n) < 2048)
+    if (n != NULL && BN_num_bits(n) < 2048)
         err = hsmca_lint_report(c, "RSA modulus is %d bits, below 2048", BN_num_bits(n));
     BN_free(n);
-    BN_free(e);
     return err;
 }
 
@@ -264,13 +328,12 @@ hsmca_err hsmca_lint_check_rsa_modulus_size(lint_ctx *c)
 hsmca_err hsmca_lint_check_rsa_modulus_multiple(lint_ctx *c)
 {
     hsmca_err err = HSMCA_OK;
-    BIGNUM *n = NULL, *e = NULL;
+    BIGNUM *n = rsa_param(c, OSSL_PKEY_PARAM_RSA_N);
 
-    if (rsa_params(c, &n, &e) && BN_num_bits(n) % 8 != 0)
+    if (n != NULL && BN_num_bits(n) % 8 != 0)
         err = hsmca_lint_report(c, "RSA modulus is %d bits, not a multiple of 8",
                                 BN_num_bits(n));
     BN_free(n);
-    BN_free(e);
     return err;
 }
 
@@ -278,15 +341,14 @@ hsmca_err hsmca_lint_check_rsa_modulus_multiple(lint_ctx *c)
 hsmca_err hsmca_lint_check_rsa_exponent(lint_ctx *c)
 {
     hsmca_err err = HSMCA_OK;
-    BIGNUM *n = NULL, *e = NULL;
+    BIGNUM *e = rsa_param(c, OSSL_PKEY_PARAM_RSA_E);
 
-    if (rsa_params(c, &n, &e)) {
+    if (e != NULL) {
         if (!BN_is_odd(e))
             err = hsmca_lint_report(c, "RSA public exponent is even");
         else if (BN_num_bits(e) < 2) /* 1: odd and below 3 */
             err = hsmca_lint_report(c, "RSA public exponent is below 3");
     }
-    BN_free(n);
     BN_free(e);
     return err;
 }
@@ -295,9 +357,9 @@ hsmca_err hsmca_lint_check_rsa_exponent(lint_ctx *c)
 hsmca_err hsmca_lint_check_rsa_exponent_range(lint_ctx *c)
 {
     hsmca_err err = HSMCA_OK;
-    BIGNUM *n = NULL, *e = NULL;
+    BIGNUM *e = rsa_param(c, OSSL_PKEY_PARAM_RSA_E);
 
-    if (rsa_params(c, &n, &e)) {
+    if (e != NULL) {
         int bits = BN_num_bits(e);
 
         if (bits <= 17 && BN_get_word(e) < 65537)
@@ -306,7 +368,6 @@ hsmca_err hsmca_lint_check_rsa_exponent_range(lint_ctx *c)
         else if (bits > 256)
             err = hsmca_lint_report(c, "RSA public exponent has %d bits, above 2^256-1", bits);
     }
-    BN_free(n);
     BN_free(e);
     return err;
 }
@@ -397,6 +458,12 @@ hsmca_err hsmca_lint_check_name_order(lint_ctx *c)
     return HSMCA_OK;
 }
 
+/* 1 if the two elements are the same bytes. */
+static int same_der(const lint_tlv *a, const lint_tlv *b)
+{
+    return a->der_len == b->der_len && memcmp(a->der, b->der, a->der_len) == 0;
+}
+
 /* cabf.common.name_duplicate_attribute: BR 7.1.4.1 ("MUST NOT contain more
  * than one instance of a given AttributeTypeAndValue ... unless explicitly
  * allowed": domainComponent and streetAddress are). */
@@ -412,9 +479,7 @@ hsmca_err hsmca_lint_check_name_duplicate(lint_ctx *c)
         if (a->nid == NID_domainComponent || a->nid == NID_streetAddress)
             continue;
         for (size_t j = 0; j < i; j++)
-            if (c->lc.avas[j].oid.der_len == a->oid.der_len &&
-                memcmp(c->lc.avas[j].oid.der, a->oid.der, a->oid.der_len) == 0)
-                seen++;
+            seen += same_der(&c->lc.avas[j].oid, &a->oid);
         if (seen == 1) /* report the second instance once */
             HSMCA_GUARD(hsmca_lint_report(
                 c, "subject has %s more than once",
@@ -730,9 +795,7 @@ hsmca_err hsmca_lint_check_ext_duplicate(lint_ctx *c)
         size_t seen = 0;
 
         for (size_t j = 0; j < i; j++)
-            if (c->lc.exts[j].oid.der_len == e->oid.der_len &&
-                memcmp(c->lc.exts[j].oid.der, e->oid.der, e->oid.der_len) == 0)
-                seen++;
+            seen += same_der(&c->lc.exts[j].oid, &e->oid);
         if (seen == 1)
             HSMCA_GUARD(hsmca_lint_report(c, "%s appears more than once",
                                           hsmca_lint_ext_name(e, buf, sizeof buf)));
@@ -1028,7 +1091,10 @@ int hsmca_lint_eku_has(const EXTENDED_KEY_USAGE *eku, int nid)
     return 0;
 }
 
-hsmca_err hsmca_lint_eku_server_auth(lint_ctx *c)
+/* cabf.subordinate.eku_server_auth (BR 7.1.2.10.6) and
+ * cabf.leaf.eku.server_auth (BR 7.1.2.7.10): id-kp-serverAuth MUST; an
+ * absent extension is left to the profile's "missing" rule. */
+hsmca_err hsmca_lint_check_eku_server_auth(lint_ctx *c)
 {
     const lint_ext *e;
     EXTENDED_KEY_USAGE *eku =

@@ -1006,11 +1006,8 @@ hsmca_err hsmca_lint_check_leaf_eku_missing(lint_ctx *c)
     return hsmca_lint_ext_required(c, NID_ext_key_usage, "extKeyUsage");
 }
 
-/* cabf.leaf.eku.server_auth: BR 7.1.2.7.10 id-kp-serverAuth MUST */
-hsmca_err hsmca_lint_check_leaf_eku_server_auth(lint_ctx *c)
-{
-    return hsmca_lint_eku_server_auth(c);
-}
+/* cabf.leaf.eku.server_auth: BR 7.1.2.7.10 id-kp-serverAuth MUST
+ * (hsmca_lint_check_eku_server_auth, rules_common.c) */
 
 /* cabf.leaf.eku.forbidden: BR 7.1.2.7.10 MUST NOT values */
 hsmca_err hsmca_lint_check_leaf_eku_forbidden(lint_ctx *c)

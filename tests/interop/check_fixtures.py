@@ -127,10 +127,15 @@ def main_check(hsmca, d, schema_path):
         return args
 
     def lint(f):
-        cmd = [hsmca, "--now", f["lint"]["at"], "fixtures", "lint", f["path"], "--kind",
-               f["profile"]]
-        if f["issuer"]:
-            cmd += ["--issuer", f["issuer"]]
+        # certificates as their profile kind, judged against the issuer; a CRL
+        # against its issuer, an OCSP response against its signer
+        kind, signer = f["profile"], f["issuer"]
+        if f["kind"] in ("crl", "ocsp-response"):
+            kind = f["kind"]
+            signer = f["issuer"] if kind == "crl" else f["responder"]
+        cmd = [hsmca, "--now", f["lint"]["at"], "fixtures", "lint", f["path"], "--kind", kind]
+        if signer:
+            cmd += ["--issuer", signer]
         if f["lint"]["precert"]:
             cmd.append("--precert")
         rc, out = run(*cmd)
@@ -138,14 +143,41 @@ def main_check(hsmca, d, schema_path):
         found = {l.split()[0] for l in out.splitlines() if len(l.split()) == 2}
         return rc, errors, found, out
 
+    def lint_check(f):
+        """hsmca's lint on a file it judges: valid, no error; invalid, its
+        rule and no other error (or, without a rule, no error at all)."""
+        p = f["path"]
+        rc, errors, found, out = lint(f)
+        recorded = {x.split(":")[0] for x in f["lint"]["findings"]}
+        if f["verdict"] == "valid":
+            check(rc == 0 and not errors, "hsmca lint passes valid " + p, out)
+            return
+        want = f["lint"]["rule"]
+        also = set(f["lint"]["also"])
+        if want:
+            check(want in found, "hsmca lint reports %s for %s" % (want, p), out)
+            check(errors <= {want} | also, "hsmca lint reports no other error for " + p, out)
+            check(found == recorded, "hsmca lint says what the manifest recorded for " + p,
+                  "%s vs %s" % (sorted(found), sorted(recorded)))
+        elif "unparseable:error" in f["lint"]["findings"]:
+            # OpenSSL cannot parse it (an encoding defect): nor can the lint
+            check(errors == {"unparseable"}, "hsmca lint cannot parse " + p, out)
+        else:
+            check(not errors, "hsmca lint has no rule for %s and reports no error" % p, out)
+
+    signed = lambda f: (f["kind"] in ("certificate", "precertificate", "crl") or  # noqa: E731
+                        f.get("ocsp_response_status") == "successful")
+    wrong = [f["path"] for f in m["files"] if f["lint"]["applies"] != signed(f)]
+    check(not wrong, "lint.applies to certificates, CRLs and signed OCSP responses only",
+          " ".join(wrong))
     n_valid = n_invalid = 0
     for f in m["files"]:
         p, kind, valid = f["path"], f["kind"], f["verdict"] == "valid"
+        if f["lint"]["applies"]:
+            lint_check(f)
         if kind in ("certificate", "precertificate"):
-            rc, errors, found, out = lint(f)
             if valid:
                 n_valid += 1
-                check(rc == 0 and not errors, "hsmca lint passes valid " + p, out)
                 pre = kind == "precertificate"
                 args = ["openssl", "verify", "-attime", str(at)] + chain_args(p)
                 if not pre:
@@ -188,19 +220,6 @@ def main_check(hsmca, d, schema_path):
                     check(rc == 0, "hsmca verify (OpenSSL SCT validation) " + p, out)
             else:
                 n_invalid += 1
-                want = f["lint"]["rule"]
-                also = set(f["lint"]["also"])
-                if want:
-                    check(want in found,
-                          "hsmca lint reports %s for %s" % (want, p), out)
-                    check(errors <= {want} | also,
-                          "hsmca lint reports no other error for " + p, out)
-                elif "unparseable:error" in f["lint"]["findings"]:
-                    # OpenSSL cannot parse it (an encoding defect): nor can the lint
-                    check(errors == {"unparseable"}, "hsmca lint cannot parse " + p, out)
-                else:
-                    check(not errors, "hsmca lint has no rule for %s and reports no error" % p,
-                          out)
         elif kind == "ocsp-response" and f["ocsp_response_status"] != "successful":
             # an unsigned error response (RFC 6960 §2.3)
             want = f["ocsp_response_status"]
@@ -239,7 +258,11 @@ def main_check(hsmca, d, schema_path):
         elif kind == "crl":
             rc, out = run("openssl", "crl", "-inform", "DER", "-in", p, "-CAfile",
                           pem_of(f["issuer"], tmp), "-noout", "-text")
-            check(rc == 0 and "verify OK" in out, "openssl crl -verify " + p, out)
+            if f["rule"]["id"] == "rfc5280.crl.signature_algorithm_match":
+                # OpenSSL refuses two AlgorithmIdentifiers that differ (_neg_crl_sigalg)
+                check("verify failure" in out, "openssl crl -verify refuses " + p, out)
+            else:
+                check(rc == 0 and "verify OK" in out, "openssl crl -verify " + p, out)
             crl = x509.load_der_x509_crl(open(p, "rb").read())
             if valid:
                 n_valid += 1
@@ -745,6 +768,143 @@ def _neg_one_operator(p, tmp):
     check(rc == 0, "hsmca verify: every SCT of %s is valid" % p, out)
 
 
+# ---- signature algorithm faults of CRLs and OCSP responses (BR 7.1.3.2)
+
+def _crl(p):
+    return x509.load_der_x509_crl(open(p, "rb").read())
+
+
+def _signer(p):
+    """The certificate whose key signed a CRL (its issuer) or OCSP response."""
+    f = _label(p)
+    return _cert(f["responder"] if f["kind"] == "ocsp-response" else f["issuer"])
+
+
+def _signed_parts(p):
+    """(signature, the signed bytes as they are in the file, hash named outside)."""
+    if _label(p)["kind"] == "crl":
+        c = _crl(p)
+        return c.signature, c.tbs_certlist_bytes, c.signature_hash_algorithm
+    r = _resp(p)
+    return r.signature, r.tbs_response_bytes, r.signature_hash_algorithm
+
+
+def _verifies(p):
+    """The signer's key verifies the signature over the signed bytes as they
+    are, with the hash signatureAlgorithm names: the fault was in the bytes
+    before the token signed them, not put in after."""
+    from cryptography.hazmat.primitives.asymmetric import ec, padding
+    sig, data, h = _signed_parts(p)
+    key = _signer(p).public_key()
+    try:
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(sig, data, ec.ECDSA(h))
+        else:
+            key.verify(sig, data, padding.PKCS1v15(), h)
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _asn1parse_signed(p):
+    """openssl asn1parse of a CRL, or of the BasicOCSPResponse inside an
+    OCSP response (-strparse at its OCTET STRING)."""
+    out = _asn1parse(p)
+    if _label(p)["kind"] == "ocsp-response":
+        lines = out.splitlines()
+        at = [i for i, l in enumerate(lines) if ":Basic OCSP Response" in l]
+        off = lines[at[0] + 1].split(":")[0].strip() if at else "0"
+        out = run("openssl", "asn1parse", "-inform", "DER", "-in", p, "-strparse", off)[1]
+    return out
+
+
+def _neg_rev_sigalg(p, tmp):
+    kind = _label(p)["kind"]
+    _, _, h = _signed_parts(p)
+    check(_verifies(p), "python3-cryptography: %s's signer verifies the signature over the "
+          "signed bytes as they are, %s" % (kind, p))
+    if "p384-sha256" in p:
+        check(h.name == "sha256" and _signer(p).public_key().curve.name == "secp384r1",
+              "python3-cryptography: SHA-256 signature by a P-384 key in " + p)
+    elif "ecdsa-null-params" in p:
+        lines = _asn1parse_signed(p).splitlines()
+        nulls = [i for i, l in enumerate(lines[:-1])
+                 if ":ecdsa-with-SHA384" in l and "NULL" in lines[i + 1]]
+        want = 2 if kind == "crl" else 1  # the tbsCertList's and the outer one
+        check(len(nulls) == want, "openssl asn1parse: ecdsa-with-SHA384 followed by NULL "
+              "(%d times) in %s" % (want, p), "\n".join(lines[:14]))
+    elif "sha1" in p:
+        check(h.name == "sha1", "python3-cryptography: a SHA-1 signature in " + p)
+        if kind == "crl":
+            out = run("openssl", "crl", "-inform", "DER", "-in", p, "-noout", "-text")[1]
+        else:
+            out = run("openssl", "ocsp", "-respin", p, "-resp_text", "-noverify")[1]
+        check("sha1WithRSAEncryption" in out, "openssl shows sha1WithRSAEncryption in " + p, out)
+    elif "mismatch" in p:
+        algs = [l.split(":")[-1] for l in _asn1parse(p).splitlines() if "WithRSAEncryption" in l]
+        check(algs == ["sha384WithRSAEncryption", "sha256WithRSAEncryption"],
+              "openssl asn1parse: tbsCertList.signature sha384WithRSAEncryption, "
+              "signatureAlgorithm sha256WithRSAEncryption in " + p, algs)
+        check(not _crl(p).is_signature_valid(_signer(p).public_key()),
+              "python3-cryptography refuses the CRL's signature (two algorithms) in " + p)
+    else:
+        fail("no independent check for " + p)
+
+
+# ---- stateful lag faults (CONFORMANCE.md §12, §13, §15)
+
+def _ts(dt):
+    return calendar.timegm(dt.utctimetuple())
+
+
+def _neg_ocsp_lag(p, tmp):
+    """BR 4.9.9: an assigned serial is good or revoked within 15 minutes of
+    publication, here the earliest SCT of the serial's final (derived_from).
+    The valid twin, 2 s earlier, is checked the other way."""
+    f = _label(p)
+    fin = _cert(f["derived_from"])
+    pre = _cert(_label(f["derived_from"])["derived_from"])
+    published = min(_ts(s.timestamp) for s in _scts(f["derived_from"]))
+    for q, late in ((p, True), (p.replace("plus-1s", "minus-1s"), False)):
+        r = _resp(q)
+        lag = _ts(r.produced_at) - published
+        check(r.serial_number == pre.serial_number == fin.serial_number
+              and r.certificate_status.name == "UNKNOWN"
+              and _ts(r.this_update) == _ts(r.produced_at),
+              "python3-cryptography: %s answers unknown for the assigned serial of %s"
+              % (q, f["derived_from"]))
+        check((lag > 15 * 60) == late and abs(lag - 15 * 60) == 1,
+              "python3-cryptography: %s produced %d s after the earliest SCT of %s (%s 15 min)"
+              % (q, lag, f["derived_from"], "over" if late else "within"))
+        check(_label(q)["verdict"] == ("invalid" if late else "valid"),
+              "the manifest calls %s %s" % (q, "invalid" if late else "valid"))
+
+
+def _neg_crl_lag(p, tmp):
+    """BR 4.9.7: a revocation is in a CRL within 24 hours. The late CRL is
+    the first to list it (derived_from, the CRL before, issued after the
+    revocation, does not), 24 h + 1 s after the revocationDate."""
+    f = _label(p)
+    late, prev = _crl(p), _crl(f["derived_from"])
+    num = lambda c: c.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number  # noqa: E731
+    entries = list(late)
+    check(len(entries) == 1, "python3-cryptography: one entry in " + p)
+    if not entries:
+        return
+    e = entries[0]
+    revoked = _ts(e.revocation_date)
+    check(_ts(late.last_update) - revoked == 24 * 3600 + 1,
+          "python3-cryptography: thisUpdate of %s is 24 h + 1 s after its entry's "
+          "revocationDate" % p)
+    check(num(prev) < num(late) and revoked <= _ts(prev.last_update) < _ts(late.last_update)
+          and prev.get_revoked_certificate_by_serial_number(e.serial_number) is None,
+          "python3-cryptography: %s (number %d, %d s after the revocation) does not list the "
+          "serial %s first lists" % (f["derived_from"], num(prev),
+                                     _ts(prev.last_update) - revoked, p))
+    check(_label(f["derived_from"])["verdict"] == "valid",
+          "the manifest calls the CRL before it valid (within 24 h)")
+
+
 NEG_TOOL_CHECKS = {
     "invalid/final-second.der": _neg_second,
     "invalid/final-signed-late.der": _neg_late,
@@ -784,6 +944,15 @@ NEG_TOOL_CHECKS = {
     "invalid/final-changed-san.der": _neg_correspond,
     "invalid/ocsp-responder-no-nocheck.der": _neg_nocheck,
     "invalid/subordinate-name-constraints-non-critical.der": _neg_nc,
+    "invalid/crl-sigalg-p384-sha256.crl": _neg_rev_sigalg,
+    "invalid/crl-sigalg-ecdsa-null-params.crl": _neg_rev_sigalg,
+    "invalid/crl-sigalg-sha1.crl": _neg_rev_sigalg,
+    "invalid/crl-sigalg-mismatch.crl": _neg_rev_sigalg,
+    "invalid/ocsp-sigalg-p384-sha256.der": _neg_rev_sigalg,
+    "invalid/ocsp-sigalg-ecdsa-null-params.der": _neg_rev_sigalg,
+    "invalid/ocsp-sigalg-sha1.der": _neg_rev_sigalg,
+    "invalid/ocsp-unknown-15-min-plus-1s.der": _neg_ocsp_lag,
+    "invalid/crl-revocation-listed-late.crl": _neg_crl_lag,
 }
 
 if __name__ == "__main__":

@@ -3,8 +3,9 @@
 # twice with the same seed and time, every file is checked against its label
 # with tools hsmca did not write (openssl verify/ocsp/crl, certtool,
 # python3-cryptography, python3-jsonschema; OpenSSL's SCT validation through
-# hsmca verify), each negative certificate fails hsmca's lint for exactly its
-# rule, and the two runs are compared (tests/interop/check_fixtures.py).
+# hsmca verify), each negative certificate, CRL and OCSP response fails
+# hsmca's lint for exactly its rule, and the two runs are compared
+# (tests/interop/check_fixtures.py).
 . "$(dirname "$0")/lib.sh"
 new_softhsm
 NOW=2026-11-28T12:00:00Z
@@ -38,6 +39,25 @@ expect 0 "fixtures run 2 (same seed and time)" -- fx --out "$T/b" --seed interop
 expect 0 "every fixture checked by independent tools" -- \
   $py "$src/tests/interop/check_fixtures.py" "$hsmca" "$T/a" "$src/docs/fixtures.schema.json"
 tail -1 <<<"$out" | grep -q " 0 failed" && ok "$(tail -1 <<<"$out")" || fail "checks" "$(grep FAIL <<<"$out")"
+
+# ---------------------------------------------------------------- fixtures lint on CRLs and OCSP responses
+lint() { "$hsmca" --now "$NOW" fixtures lint "$@"; }
+expect 2 "fixtures lint --kind crl needs the signer" -- lint "$T/a/invalid/crl-sigalg-mismatch.crl" --kind crl
+contains "... and says so" "needs --issuer"
+expect 1 "fixtures lint refuses a CRL whose two algorithms differ" -- \
+  lint "$T/a/invalid/crl-sigalg-mismatch.crl" --kind crl --issuer "$T/a/invalid/hierarchy/subordinate.der"
+contains "... for RFC 5280 §5.1.1.2" "rfc5280.crl.signature_algorithm_match error"
+expect 0 "fixtures lint passes a valid CRL" -- \
+  lint "$T/a/valid/p384/subordinate.crl" --kind crl --issuer "$T/a/valid/p384/subordinate.der"
+expect 1 "fixtures lint refuses an OCSP response signed with SHA-256 by a P-384 key" -- \
+  lint "$T/a/invalid/ocsp-sigalg-p384-sha256.der" --kind ocsp-response \
+  --issuer "$T/a/invalid/hierarchy/subordinate-p384.der"
+contains "... for BR 7.1.3.2.2" "cabf.ocsp.signature_algorithm_signer_key error"
+expect 0 "fixtures lint: an unsigned error response has nothing to judge" -- \
+  lint "$T/a/invalid/ocsp-nonce-15-octets.der" --kind ocsp-response --issuer "$T/a/invalid/hierarchy/ocsp-responder.der"
+expect 1 "fixtures lint: a CRL is not an OCSP response" -- \
+  lint "$T/a/valid/p256/root.crl" --kind ocsp-response --issuer "$T/a/valid/p256/root.der"
+contains "... says what it is not" "responseStatus has tag 0x30"
 
 # ---------------------------------------------------------------- reproducibility
 expect 0 "two runs: byte-identical where byte_stable, same TBS elsewhere" -- \

@@ -22,6 +22,7 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/ocsp.h>
 #include <openssl/param_build.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -1943,8 +1944,9 @@ static void test_leaf_gets_the_common_rules(void **state)
     hsmca_lint_result_free(r);
     X509_free(x);
     for (size_t i = 0; i < n; i++)
-        if (strncmp(rules[i].id, "cabf.common.", 12) == 0 ||
-            strncmp(rules[i].id, "rfc5280.", 8) == 0)
+        if (rules[i].object == HSMCA_LINT_CERTIFICATE &&
+            (strncmp(rules[i].id, "cabf.common.", 12) == 0 ||
+             strncmp(rules[i].id, "rfc5280.", 8) == 0))
             assert_true(rules[i].kinds & (1u << HSMCA_PROFILE_TLS_SERVER));
     run_only(HSMCA_PROFILE_TLS_SERVER, m_serial_negative, "rfc5280.serial.positive");
     run_only(HSMCA_PROFILE_TLS_SERVER, m_no_aki, "cabf.common.aki_missing");
@@ -2096,6 +2098,177 @@ static void test_catalogue(void **state)
     free(doc);
 }
 
+/* ---- CRLs and OCSP responses (hsmca_lint_run_signed; BR 7.1.3.2) ---- */
+
+/* An empty CRL of issuer signed by key with md, as DER (OPENSSL_free). */
+static uint8_t *crl_der(X509 *issuer, EVP_PKEY *key, const char *md, int *len)
+{
+    X509_CRL *crl = X509_CRL_new();
+    ASN1_TIME *t1 = ASN1_TIME_set(NULL, (time_t)NOW), *t2 = ASN1_TIME_set(NULL, (time_t)NOW + DAY);
+    uint8_t *der = NULL;
+
+    assert_true(crl && t1 && t2 && X509_CRL_set_version(crl, X509_CRL_VERSION_2) &&
+                X509_CRL_set_issuer_name(crl, X509_get_subject_name(issuer)) &&
+                X509_CRL_set1_lastUpdate(crl, t1) && X509_CRL_set1_nextUpdate(crl, t2));
+    assert_true(X509_CRL_sign(crl, key, EVP_get_digestbyname(md)) > 0);
+    *len = i2d_X509_CRL(crl, &der);
+    assert_true(*len > 0);
+    X509_CRL_free(crl);
+    ASN1_TIME_free(t1);
+    ASN1_TIME_free(t2);
+    return der;
+}
+
+/* A successful OCSP response (good for serial 1 of issuer) that signer
+ * signs itself with key and md, as DER (OPENSSL_free). */
+static uint8_t *ocsp_der(X509 *signer, EVP_PKEY *key, const char *md, int *len)
+{
+    OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
+    ASN1_INTEGER *sn = ASN1_INTEGER_new();
+    OCSP_CERTID *id;
+    OCSP_RESPONSE *resp;
+    ASN1_TIME *t = ASN1_TIME_set(NULL, (time_t)NOW);
+    uint8_t *der = NULL;
+
+    assert_true(bs && sn && t && ASN1_INTEGER_set(sn, 1));
+    id = OCSP_cert_id_new(EVP_sha1(), X509_get_subject_name(signer),
+                          X509_get0_pubkey_bitstr(signer), sn);
+    assert_non_null(id);
+    assert_non_null(OCSP_basic_add1_status(bs, id, V_OCSP_CERTSTATUS_GOOD, 0, NULL, t, t));
+    assert_int_equal(OCSP_basic_sign(bs, signer, key, EVP_get_digestbyname(md), NULL,
+                                     OCSP_NOCERTS | OCSP_RESPID_KEY), 1);
+    resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs);
+    assert_non_null(resp);
+    *len = i2d_OCSP_RESPONSE(resp, &der);
+    assert_true(*len > 0);
+    OCSP_RESPONSE_free(resp);
+    OCSP_CERTID_free(id);
+    OCSP_BASICRESP_free(bs);
+    ASN1_INTEGER_free(sn);
+    ASN1_TIME_free(t);
+    return der;
+}
+
+static hsmca_lint_result *lint_signed(hsmca_lint_object object, const uint8_t *der, int len,
+                                      X509 *signer)
+{
+    hsmca_lint_signed_input in = {.object = object, .der = der, .der_len = (size_t)len,
+                                  .signer = signer, .now = NOW};
+    hsmca_lint_result *r = NULL;
+
+    assert_int_equal(hsmca_lint_run_signed(&in, &r), HSMCA_OK);
+    return r;
+}
+
+/* Lint DER of object signed by signer: clean (id NULL) or exactly id (and
+ * also, when not NULL, besides). */
+static void check_signed(hsmca_lint_object object, uint8_t *der, int len, X509 *signer,
+                         const char *id, const char *also)
+{
+    hsmca_lint_result *r = lint_signed(object, der, len, signer);
+
+    if (id == NULL)
+        expect_clean(r);
+    else if (also == NULL)
+        expect_only(r, id);
+    else
+        assert_true(has(r, id) && has(r, also) && r->errors == 2);
+    hsmca_lint_result_free(r);
+    OPENSSL_free(der);
+}
+
+static void test_crl_signature_algorithms(void **state)
+{
+    X509 *rr = root_rsa(), *re = root_p384();
+    uint8_t *der;
+    int len = 0;
+    static const uint8_t sha256rsa[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b};
+
+    (void)state;
+    for (size_t i = 0; i < 2; i++) {
+        der = crl_der(i ? re : rr, i ? p384_a : rsa_a, i ? "SHA384" : "SHA256", &len);
+        check_signed(HSMCA_LINT_CRL, der, len, i ? re : rr, NULL, NULL);
+    }
+    der = crl_der(re, p384_a, "SHA256", &len);
+    check_signed(HSMCA_LINT_CRL, der, len, re, "cabf.crl.signature_algorithm_issuer_key", NULL);
+    der = crl_der(rr, rsa_a, "SHA1", &len);
+    check_signed(HSMCA_LINT_CRL, der, len, rr, "cabf.crl.signature_algorithm_encoding",
+                 "cabf.crl.signature_algorithm_issuer_key");
+    /* RFC 5280 §5.1.1.2: tbsCertList.signature (the first copy) says SHA-384 */
+    der = crl_der(rr, rsa_a, "SHA256", &len);
+    for (int i = 0; i + (int)sizeof sha256rsa <= len; i++)
+        if (memcmp(der + i, sha256rsa, sizeof sha256rsa) == 0) {
+            der[i + 8] = 0x0c;
+            break;
+        }
+    check_signed(HSMCA_LINT_CRL, der, len, rr, "rfc5280.crl.signature_algorithm_match", NULL);
+    X509_free(rr);
+    X509_free(re);
+}
+
+static void test_ocsp_signature_algorithms(void **state)
+{
+    X509 *rr = root_rsa(), *re = root_p384();
+    uint8_t *der;
+    int len = 0;
+
+    (void)state;
+    der = ocsp_der(re, p384_a, "SHA384", &len);
+    check_signed(HSMCA_LINT_OCSP_RESPONSE, der, len, re, NULL, NULL);
+    der = ocsp_der(rr, rsa_a, "SHA256", &len);
+    check_signed(HSMCA_LINT_OCSP_RESPONSE, der, len, rr, NULL, NULL);
+    der = ocsp_der(re, p384_a, "SHA256", &len);
+    check_signed(HSMCA_LINT_OCSP_RESPONSE, der, len, re,
+                 "cabf.ocsp.signature_algorithm_signer_key", NULL);
+    der = ocsp_der(rr, rsa_a, "SHA1", &len);
+    check_signed(HSMCA_LINT_OCSP_RESPONSE, der, len, rr,
+                 "cabf.ocsp.signature_algorithm_encoding",
+                 "cabf.ocsp.signature_algorithm_signer_key");
+    X509_free(rr);
+    X509_free(re);
+}
+
+static void test_signed_input(void **state)
+{
+    X509 *rr = root_rsa();
+    /* RFC 6960 §2.3: an unsigned malformedRequest response */
+    static const uint8_t error_resp[] = {0x30, 0x03, 0x0a, 0x01, 0x01};
+    static const uint8_t garbage[] = {0x30, 0x05, 0x02, 0x01, 0x01};
+    hsmca_lint_signed_input in = {.object = HSMCA_LINT_OCSP_RESPONSE, .der = error_resp,
+                                  .der_len = sizeof error_resp, .signer = rr, .now = NOW};
+    hsmca_lint_result *r = NULL;
+    int len = 0;
+    uint8_t *der = crl_der(rr, rsa_a, "SHA256", &len);
+
+    (void)state;
+    assert_int_equal(hsmca_lint_run_signed(&in, &r), HSMCA_OK);
+    assert_int_equal(r->n, 0);
+    hsmca_lint_result_free(r);
+    r = NULL;
+    in.object = HSMCA_LINT_CRL;
+    in.der = garbage;
+    in.der_len = sizeof garbage;
+    assert_int_equal(hsmca_lint_run_signed(&in, &r), HSMCA_E_INPUT);
+    assert_null(r);
+    /* a CRL is not an OCSP response, nor the other way round */
+    in.object = HSMCA_LINT_OCSP_RESPONSE;
+    in.der = der;
+    in.der_len = (size_t)len;
+    assert_int_equal(hsmca_lint_run_signed(&in, &r), HSMCA_E_INPUT);
+    in.object = HSMCA_LINT_CERTIFICATE;
+    assert_int_equal(hsmca_lint_run_signed(&in, &r), HSMCA_E_USAGE);
+    in.object = HSMCA_LINT_CRL;
+    in.signer = NULL;
+    assert_int_equal(hsmca_lint_run_signed(&in, &r), HSMCA_E_USAGE);
+    assert_null(r);
+    /* the certificate runner never runs CRL or OCSP rules */
+    for (size_t i = 0, n = 0; i < (hsmca_lint_rules(&n), n); i++)
+        if (hsmca_lint_rules(NULL)[i].object != HSMCA_LINT_CERTIFICATE)
+            assert_true(strncmp(hsmca_lint_rules(NULL)[i].id, "cabf.common.", 12) != 0);
+    OPENSSL_free(der);
+    X509_free(rr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2148,6 +2321,9 @@ int main(void)
         cmocka_unit_test(test_non_root_needs_issuer),
         cmocka_unit_test(test_result_check_message),
         cmocka_unit_test(test_catalogue),
+        cmocka_unit_test(test_crl_signature_algorithms),
+        cmocka_unit_test(test_ocsp_signature_algorithms),
+        cmocka_unit_test(test_signed_input),
     };
 
     return cmocka_run_group_tests(tests, setup_keys, teardown_keys);
