@@ -705,14 +705,50 @@ out:
     return err;
 }
 
+/* The signing key of a cert or crl step (found or made in phase 2),
+ * recorded in the transcript with its token. */
+static hsmca_err step_signer(run *r, const hsmca_script_step *st, hsmca_key **out)
+{
+    hsmca_token *tok = r->tokens[token_index(r, st->token)];
+    run_key *rk = find_key(r, st->token, st->key);
+
+    if (rk == NULL)
+        return hsmca_err_setf(HSMCA_E_INTERNAL, "signing key '%s' was not prepared", st->key);
+    hsmca_transcript_field(r->tr, "token", "%s serial=%s", hsmca_hsm_token_info(tok)->label,
+                           hsmca_hsm_token_info(tok)->serial);
+    key_fields(r, "signing-key", rk->key);
+    *out = rk->key;
+    return HSMCA_OK;
+}
+
+/* The step's issuer certificate (an input, recorded in the transcript),
+ * which must hold the signing key's public half. */
+static hsmca_err step_issuer(run *r, const hsmca_script_step *st, hsmca_key *signer, X509 **out)
+{
+    hsmca_err err = HSMCA_OK;
+    X509 *issuer = NULL;
+    char path[PATH_MAX];
+
+    HSMCA_GUARD(input_path(r, st->issuer, path, sizeof(path)));
+    HSMCA_GUARD(read_cert(path, &issuer));
+    HSMCA_GUARD(file_field(r, "input-issuer", st->issuer, path));
+    HSMCA_ENSURE(EVP_PKEY_eq(X509_get0_pubkey(issuer), hsmca_hsm_key_get0_public(signer)) == 1,
+                 HSMCA_E_INPUT, "key '%s' is not the key of issuer certificate %s", st->key,
+                 st->issuer);
+    *out = issuer;
+    issuer = NULL;
+out:
+    X509_free(issuer);
+    return err;
+}
+
 static hsmca_err do_cert(run *r, size_t i)
 {
     hsmca_err err = HSMCA_OK;
     const hsmca_script_step *st = &r->s->steps[i];
     const hsmca_profile *p = r->profiles[i];
     hsmca_token *tok = r->tokens[token_index(r, st->token)];
-    run_key *rk = find_key(r, st->token, st->key);
-    hsmca_key *signer;
+    hsmca_key *signer = NULL;
     X509 *issuer = NULL, *cert = NULL;
     EVP_PKEY *subject_key = NULL;
     hsmca_x509_subject subject;
@@ -726,11 +762,7 @@ static hsmca_err do_cert(run *r, size_t i)
     size_t der_len = 0, pem_len = 0;
     hsmca_time now = hsmca_clock_now();
 
-    HSMCA_ENSURE(rk != NULL, HSMCA_E_INTERNAL, "signing key '%s' was not prepared", st->key);
-    signer = rk->key;
-    hsmca_transcript_field(r->tr, "token", "%s serial=%s", hsmca_hsm_token_info(tok)->label,
-                           hsmca_hsm_token_info(tok)->serial);
-    key_fields(r, "signing-key", signer);
+    HSMCA_GUARD(step_signer(r, st, &signer));
     hsmca_transcript_field(r->tr, "profile", "%s (%s)", p->name, p->path);
     HSMCA_GUARD(file_field(r, "profile-file", p->name, p->path));
 
@@ -739,12 +771,7 @@ static hsmca_err do_cert(run *r, size_t i)
         EVP_PKEY_up_ref(subject_key);
         issuer_id(st->output, id, sizeof(id));
     } else {
-        HSMCA_GUARD(input_path(r, st->issuer, path, sizeof(path)));
-        HSMCA_GUARD(read_cert(path, &issuer));
-        HSMCA_GUARD(file_field(r, "input-issuer", st->issuer, path));
-        HSMCA_ENSURE(EVP_PKEY_eq(X509_get0_pubkey(issuer), hsmca_hsm_key_get0_public(signer)) == 1,
-                     HSMCA_E_INPUT, "key '%s' is not the key of issuer certificate %s", st->key,
-                     st->issuer);
+        HSMCA_GUARD(step_issuer(r, st, signer, &issuer));
         HSMCA_OSSL(X509_up_ref(issuer) && sk_X509_push(r->certs, issuer) > 0,
                    "out of memory");
         issuer_id(st->issuer, id, sizeof(id));
@@ -833,8 +860,7 @@ static hsmca_err do_crl(run *r, size_t i)
 {
     hsmca_err err = HSMCA_OK;
     const hsmca_script_step *st = &r->s->steps[i];
-    hsmca_token *tok = r->tokens[token_index(r, st->token)];
-    run_key *rk = find_key(r, st->token, st->key);
+    hsmca_key *signer = NULL;
     X509 *issuer = NULL, *revoked = NULL;
     X509_CRL *crl = NULL;
     hsmca_crl_entry *entries = NULL;
@@ -846,16 +872,8 @@ static hsmca_err do_crl(run *r, size_t i)
     size_t der_len = 0, pem_len = 0;
     hsmca_time now = hsmca_clock_now();
 
-    HSMCA_ENSURE(rk != NULL, HSMCA_E_INTERNAL, "signing key '%s' was not prepared", st->key);
-    hsmca_transcript_field(r->tr, "token", "%s serial=%s", hsmca_hsm_token_info(tok)->label,
-                           hsmca_hsm_token_info(tok)->serial);
-    key_fields(r, "signing-key", rk->key);
-    HSMCA_GUARD(input_path(r, st->issuer, path, sizeof(path)));
-    HSMCA_GUARD(read_cert(path, &issuer));
-    HSMCA_GUARD(file_field(r, "input-issuer", st->issuer, path));
-    HSMCA_ENSURE(EVP_PKEY_eq(X509_get0_pubkey(issuer), hsmca_hsm_key_get0_public(rk->key)) == 1,
-                 HSMCA_E_INPUT, "key '%s' is not the key of issuer certificate %s", st->key,
-                 st->issuer);
+    HSMCA_GUARD(step_signer(r, st, &signer));
+    HSMCA_GUARD(step_issuer(r, st, signer, &issuer));
 
     entries = calloc(st->n_revoke ? st->n_revoke : 1, sizeof(*entries));
     serials = calloc(st->n_revoke ? st->n_revoke : 1, sizeof(*serials));
@@ -888,8 +906,8 @@ static hsmca_err do_crl(run *r, size_t i)
     req = (hsmca_crl_request){issuer, now, now + st->next_update_days * 86400,
                               (uint64_t)st->crl_number, entries, st->n_revoke};
     HSMCA_GUARD(hsmca_crl_build(&req, &crl));
-    HSMCA_GUARD(hsmca_crl_sign(crl, hsmca_hsm_key_get0_signer(rk->key),
-                               hsmca_hsm_key_get0_public(rk->key)));
+    HSMCA_GUARD(hsmca_crl_sign(crl, hsmca_hsm_key_get0_signer(signer),
+                               hsmca_hsm_key_get0_public(signer)));
     hsmca_transcript_field(r->tr, "crl", "number=%lld this-update=%s next-update=%s entries=%zu",
                            st->crl_number, hsmca_clock_format(now, when, sizeof(when)),
                            hsmca_clock_format(req.next_update, when2, sizeof(when2)),

@@ -99,6 +99,24 @@ int cli_dispatch(const cli_globals *g, const char *prefix, const cli_command *cm
     return cli_usage_error(prefix, "'%s' is not a command of '%s'", argv[0], prefix);
 }
 
+/* An even number of hex digits, at most max bytes, into out. 0 or -1. */
+static int parse_hex(const char *s, uint8_t *out, size_t max, size_t *out_len)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n % 2 != 0 || n / 2 > max)
+        return -1;
+    for (size_t i = 0; i < n; i += 2) {
+        unsigned v;
+        if (!isxdigit((unsigned char)s[i]) || !isxdigit((unsigned char)s[i + 1]) ||
+            sscanf(s + i, "%2x", &v) != 1)
+            return -1;
+        out[i / 2] = (uint8_t)v;
+    }
+    *out_len = n / 2;
+    return 0;
+}
+
 hsmca_err cli_parse_serial(const char *hex, uint8_t *out, size_t *out_len)
 {
     size_t n;
@@ -109,15 +127,19 @@ hsmca_err cli_parse_serial(const char *hex, uint8_t *out, size_t *out_len)
     if (n == 0 || n % 2 != 0 || n / 2 > HSMCA_STORE_SERIAL_MAX)
         return hsmca_err_setf(HSMCA_E_USAGE, "--serial '%s' is not an even number of hex digits "
                               "(1 to %d bytes)", hex, HSMCA_STORE_SERIAL_MAX);
-    for (size_t i = 0; i < n; i += 2) {
-        unsigned v;
-        if (!isxdigit((unsigned char)hex[i]) || !isxdigit((unsigned char)hex[i + 1]) ||
-            sscanf(hex + i, "%2x", &v) != 1)
-            return hsmca_err_setf(HSMCA_E_USAGE, "--serial '%s' is not hex", hex);
-        out[i / 2] = (uint8_t)v;
-    }
-    *out_len = n / 2;
+    if (parse_hex(hex, out, HSMCA_STORE_SERIAL_MAX, out_len) != 0)
+        return hsmca_err_setf(HSMCA_E_USAGE, "--serial '%s' is not hex", hex);
     return HSMCA_OK;
+}
+
+int cli_is_stdout(const char *out)
+{
+    return out == NULL || strcmp(out, "-") == 0;
+}
+
+hsmca_err cli_check_out(const char *out)
+{
+    return cli_is_stdout(out) ? HSMCA_OK : hsmca_file_check_new(out);
 }
 
 hsmca_err cli_write_cert(X509 *cert, const char *out)
@@ -127,10 +149,7 @@ hsmca_err cli_write_cert(X509 *cert, const char *out)
     size_t len = 0;
 
     HSMCA_GUARD(hsmca_x509_to_pem(cert, &pem, &len));
-    if (out == NULL || strcmp(out, "-") == 0)
-        HSMCA_ENSURE(fwrite(pem, 1, len, stdout) == len, HSMCA_E_IO, "cannot write to stdout");
-    else
-        HSMCA_GUARD(hsmca_file_write_new(out, pem, len, 0644));
+    HSMCA_GUARD(cli_write_blob(pem, len, out, 0));
 out:
     OPENSSL_free(pem);
     return err;
@@ -157,23 +176,6 @@ void cli_token_opts_init(cli_token_opts *o)
 void cli_token_opts_clear(cli_token_opts *o)
 {
     hsmca_hsm_uri_clear(&o->uri);
-}
-
-static int parse_hex(const char *s, uint8_t *out, size_t max, size_t *out_len)
-{
-    size_t n = strlen(s);
-
-    if (n == 0 || n % 2 != 0 || n / 2 > max)
-        return -1;
-    for (size_t i = 0; i < n; i += 2) {
-        unsigned v;
-        if (!isxdigit((unsigned char)s[i]) || !isxdigit((unsigned char)s[i + 1]) ||
-            sscanf(s + i, "%2x", &v) != 1)
-            return -1;
-        out[i / 2] = (uint8_t)v;
-    }
-    *out_len = n / 2;
-    return 0;
 }
 
 int cli_token_opts_take(cli_token_opts *o, const char *cmd, int opt, const char *arg)
@@ -332,7 +334,7 @@ hsmca_err cli_write_blob(const void *data, size_t len, const char *out, int bina
 {
     hsmca_err err = HSMCA_OK;
 
-    if (out == NULL || strcmp(out, "-") == 0) {
+    if (cli_is_stdout(out)) {
         HSMCA_ENSURE(!binary || !isatty(STDOUT_FILENO), HSMCA_E_USAGE,
                      "not writing binary DER to a terminal: use --out FILE (or --pem)");
         HSMCA_ENSURE(fwrite(data, 1, len, stdout) == len && fflush(stdout) == 0, HSMCA_E_IO,

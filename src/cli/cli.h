@@ -132,6 +132,14 @@ hsmca_err cli_open_key(const cli_globals *g, cli_token_opts *o, hsmca_hsm **out_
  * HSMCA_E_USAGE naming the option on bad input. */
 hsmca_err cli_parse_serial(const char *hex, uint8_t *out, size_t *out_len);
 
+/* 1 if an --out value means stdout: no --out (NULL), or "-". */
+int cli_is_stdout(const char *out);
+
+/* Before any work is done: HSMCA_OK when out is stdout (cli_is_stdout) or
+ * names no existing file (hsmca_file_check_new), so a command that could
+ * not write its result fails before it uses a serial or the token. */
+hsmca_err cli_check_out(const char *out);
+
 /* A certificate as PEM into a new file (never overwritten), or to stdout
  * when out is NULL or "-". */
 hsmca_err cli_write_cert(X509 *cert, const char *out);

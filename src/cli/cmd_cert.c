@@ -104,7 +104,7 @@ static int run_cert(const cli_globals *g, int argc, char **argv, int export)
         return cli_usage_error(cmd, "--precert, --final and --out are for 'cert export'");
     if (a.precert && a.final)
         return cli_usage_error(cmd, "give at most one of --precert and --final");
-    if (export && a.out != NULL && strcmp(a.out, "-") != 0 && hsmca_file_check_new(a.out) != HSMCA_OK) {
+    if (export && cli_check_out(a.out) != HSMCA_OK) {
         rc = cli_fail();
         goto out;
     }

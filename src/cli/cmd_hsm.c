@@ -288,10 +288,7 @@ static hsmca_err write_pubkey_pem(EVP_PKEY *pub, const char *path)
     size_t len = 0;
 
     HSMCA_GUARD(hsmca_x509_pubkey_to_pem(pub, &pem, &len));
-    if (path == NULL || strcmp(path, "-") == 0)
-        HSMCA_ENSURE(fwrite(pem, 1, len, stdout) == len, HSMCA_E_IO, "cannot write to stdout");
-    else
-        HSMCA_GUARD(hsmca_file_write_new(path, pem, len, 0644));
+    HSMCA_GUARD(cli_write_blob(pem, len, path, 0));
 out:
     OPENSSL_free(pem);
     return err;
@@ -361,8 +358,7 @@ static int cmd_keygen(const cli_globals *g, int argc, char **argv)
                              "p384", c.type);
         goto out;
     }
-    if ((c.out != NULL && strcmp(c.out, "-") != 0 && hsmca_file_check_new(c.out) != HSMCA_OK) ||
-        cli_open_token(g, &o, 1, &hsm, &tok) != HSMCA_OK ||
+    if (cli_check_out(c.out) != HSMCA_OK || cli_open_token(g, &o, 1, &hsm, &tok) != HSMCA_OK ||
         hsmca_hsm_keygen(tok, type, o.key_label, &key) != HSMCA_OK) {
         rc = cli_fail();
         goto out;
@@ -407,8 +403,7 @@ static int cmd_pubkey(const cli_globals *g, int argc, char **argv)
     rc = parse_opts(argc, argv, "hsmca hsm pubkey", pubkey_help, extra, keygen_take, &c, &o, &done);
     if (rc != CLI_OK || done)
         goto out;
-    if ((c.out != NULL && strcmp(c.out, "-") != 0 && hsmca_file_check_new(c.out) != HSMCA_OK) ||
-        cli_open_key(g, &o, &hsm, &tok, &key) != HSMCA_OK ||
+    if (cli_check_out(c.out) != HSMCA_OK || cli_open_key(g, &o, &hsm, &tok, &key) != HSMCA_OK ||
         write_pubkey_pem(hsmca_hsm_key_get0_public(key), c.out) != HSMCA_OK)
         rc = cli_fail();
 out:
@@ -435,6 +430,13 @@ static const char sign_help[] =
 
 #define SIGN_MAX_INPUT (64u * 1024 * 1024)
 
+/* The --digest names 'hsm sign' takes. */
+static int digest_allowed(const char *name)
+{
+    return strcmp(name, "sha256") == 0 || strcmp(name, "sha384") == 0 ||
+           strcmp(name, "sha512") == 0;
+}
+
 static hsmca_err sign_file(hsmca_key *key, const char *digest, const char *in, const char *out)
 {
     hsmca_err err = HSMCA_OK;
@@ -443,9 +445,8 @@ static hsmca_err sign_file(hsmca_key *key, const char *digest, const char *in, c
     EVP_MD_CTX *md = NULL;
     const EVP_MD *alg = EVP_get_digestbyname(digest);
 
-    HSMCA_ENSURE(alg != NULL && (strcmp(digest, "sha256") == 0 || strcmp(digest, "sha384") == 0 ||
-                                 strcmp(digest, "sha512") == 0),
-                 HSMCA_E_USAGE, "--digest '%s' is not sha256, sha384 or sha512", digest);
+    HSMCA_ENSURE(alg != NULL && digest_allowed(digest), HSMCA_E_USAGE,
+                 "--digest '%s' is not sha256, sha384 or sha512", digest);
     HSMCA_GUARD(hsmca_file_read(in, SIGN_MAX_INPUT, &data, &len));
     md = EVP_MD_CTX_new();
     HSMCA_ALLOC(md);
@@ -486,8 +487,7 @@ static int cmd_sign(const cli_globals *g, int argc, char **argv)
         rc = cli_usage_error(cmd, "--in and --out are required");
         goto out;
     }
-    if (strcmp(c.digest, "sha256") != 0 && strcmp(c.digest, "sha384") != 0 &&
-        strcmp(c.digest, "sha512") != 0) {
+    if (!digest_allowed(c.digest)) {
         /* Before the token is opened: a typo costs no PIN attempt. */
         rc = cli_usage_error(cmd, "--digest '%s' is not sha256, sha384 or sha512", c.digest);
         goto out;

@@ -155,7 +155,7 @@ static int take_issue(void *vctx, int opt, const char *arg)
 
 static void print_serial(const char *out, const uint8_t *serial, size_t n)
 {
-    FILE *f = out == NULL || strcmp(out, "-") == 0 ? stderr : stdout;
+    FILE *f = cli_is_stdout(out) ? stderr : stdout;
 
     fprintf(f, "serial: ");
     for (size_t i = 0; i < n; i++)
@@ -199,11 +199,30 @@ static hsmca_err count_opt(const char *text, const char *opt, size_t max, size_t
     return HSMCA_OK;
 }
 
+/* The issuer's CA with its store and module (cli_open_ca). */
+typedef struct issuer_ca {
+    hsmca_store *st;
+    hsmca_hsm *hsm;
+    hsmca_ca *ca;
+} issuer_ca;
+
+static hsmca_err issuer_ca_open(const cli_globals *g, const struct issue_args *a, issuer_ca *c)
+{
+    return cli_open_ca(g, a->issuer, a->pin_file, &c->st, &c->hsm, &c->ca);
+}
+
+/* Accepts a zeroed or partly opened one. */
+static void issuer_ca_close(issuer_ca *c)
+{
+    hsmca_ca_free(c->ca);
+    hsmca_hsm_free(c->hsm);
+    hsmca_store_close(c->st);
+}
+
 /* The precertificate part of 'issue precert' and 'issue cert': the
  * subscriber key, the issuer's CA (opened and logged in), the precert. */
-static hsmca_err issue_precert(const cli_globals *g, struct issue_args *a, hsmca_store **st,
-                               hsmca_hsm **hsm, hsmca_ca **ca, X509 **out, uint8_t *serial,
-                               size_t *serial_len)
+static hsmca_err issue_precert(const cli_globals *g, struct issue_args *a, issuer_ca *c,
+                               X509 **out, uint8_t *serial, size_t *serial_len)
 {
     hsmca_err err = HSMCA_OK;
     EVP_PKEY *key = NULL;
@@ -212,10 +231,10 @@ static hsmca_err issue_precert(const cli_globals *g, struct issue_args *a, hsmca
     HSMCA_ENSURE((a->csr == NULL) != (a->pubkey == NULL), HSMCA_E_USAGE,
                  "give exactly one of --csr FILE and --pubkey FILE");
     HSMCA_GUARD(read_key(a->csr != NULL ? a->csr : a->pubkey, a->csr != NULL, &key));
-    HSMCA_GUARD(cli_open_ca(g, a->issuer, a->pin_file, st, hsm, ca));
+    HSMCA_GUARD(issuer_ca_open(g, a, c));
     req = (hsmca_ca_request){key, a->dns, a->n_dns, a->ips, a->n_ips, a->profile,
                              cli_profiles_dir(a->profiles), a->n_skip ? a->skip : NULL};
-    HSMCA_GUARD(hsmca_ca_issue_precert(*ca, &req, out, serial, serial_len));
+    HSMCA_GUARD(hsmca_ca_issue_precert(c->ca, &req, out, serial, serial_len));
 out:
     EVP_PKEY_free(key);
     return err;
@@ -224,23 +243,18 @@ out:
 static hsmca_err do_precert(const cli_globals *g, struct issue_args *a)
 {
     hsmca_err err = HSMCA_OK;
-    hsmca_store *st = NULL;
-    hsmca_hsm *hsm = NULL;
-    hsmca_ca *ca = NULL;
+    issuer_ca c = {NULL, NULL, NULL};
     X509 *cert = NULL;
     uint8_t serial[HSMCA_STORE_SERIAL_MAX];
     size_t serial_len = 0;
 
-    if (a->out != NULL && strcmp(a->out, "-") != 0)
-        HSMCA_GUARD(hsmca_file_check_new(a->out));
-    HSMCA_GUARD(issue_precert(g, a, &st, &hsm, &ca, &cert, serial, &serial_len));
+    HSMCA_GUARD(cli_check_out(a->out));
+    HSMCA_GUARD(issue_precert(g, a, &c, &cert, serial, &serial_len));
     HSMCA_GUARD(cli_write_cert(cert, a->out));
     print_serial(a->out, serial, serial_len);
 out:
     X509_free(cert);
-    hsmca_ca_free(ca);
-    hsmca_hsm_free(hsm);
-    hsmca_store_close(st);
+    issuer_ca_close(&c);
     return err;
 }
 
@@ -248,9 +262,7 @@ out:
 static hsmca_err do_cert(const cli_globals *g, struct issue_args *a)
 {
     hsmca_err err = HSMCA_OK;
-    hsmca_store *st = NULL;
-    hsmca_hsm *hsm = NULL;
-    hsmca_ca *ca = NULL;
+    issuer_ca c = {NULL, NULL, NULL};
     X509 *pre = NULL, *fin = NULL;
     uint8_t serial[HSMCA_STORE_SERIAL_MAX];
     size_t serial_len = 0, n_logs = 0, n_scts = 0, timeout = 0;
@@ -266,21 +278,20 @@ static hsmca_err do_cert(const cli_globals *g, struct issue_args *a)
     HSMCA_GUARD(count_opt(a->timeout, "--timeout", 600, &timeout));
     if (timeout > 0)
         so.timeout_ms = (long)timeout * 1000;
-    if (a->out != NULL && strcmp(a->out, "-") != 0)
-        HSMCA_GUARD(hsmca_file_check_new(a->out));
+    HSMCA_GUARD(cli_check_out(a->out));
     if (a->precert_out != NULL)
         HSMCA_GUARD(hsmca_file_check_new(a->precert_out));
     HSMCA_GUARD(hsmca_ca_ct_check(a->log_urls, a->n_log_urls, &pol));
     HSMCA_GUARD(load_logs(g, a, &logs, &n_logs));
-    HSMCA_GUARD(issue_precert(g, a, &st, &hsm, &ca, &pre, serial, &serial_len));
+    HSMCA_GUARD(issue_precert(g, a, &c, &pre, serial, &serial_len));
     cli_hex(serial, serial_len, hex, sizeof hex);
     fprintf(stderr, "precertificate issued, serial: %s\n", hex);
     if (a->precert_out != NULL)
         HSMCA_GUARD(cli_write_cert(pre, a->precert_out));
-    err = hsmca_ca_collect_scts(ca, pre, a->log_urls, a->n_log_urls, logs, n_logs, &pol, &so,
+    err = hsmca_ca_collect_scts(c.ca, pre, a->log_urls, a->n_log_urls, logs, n_logs, &pol, &so,
                                 &scts, &n_scts);
     if (err == HSMCA_OK)
-        err = hsmca_ca_issue_final(ca, serial, serial_len, scts, n_scts, logs, n_logs,
+        err = hsmca_ca_issue_final(c.ca, serial, serial_len, scts, n_scts, logs, n_logs,
                                    a->n_skip ? a->skip : NULL, &fin);
     if (err != HSMCA_OK) {
         hsmca_err_context("precertificate %s is issued but has no final certificate (finish "
@@ -288,7 +299,7 @@ static hsmca_err do_cert(const cli_globals *g, struct issue_args *a)
         goto out;
     }
     HSMCA_GUARD(cli_write_cert(fin, a->out));
-    fprintf(a->out == NULL || strcmp(a->out, "-") == 0 ? stderr : stdout,
+    fprintf(cli_is_stdout(a->out) ? stderr : stdout,
             "final certificate issued with %zu SCTs, serial: %s\n", n_scts, hex);
 out:
     if (scts != NULL)
@@ -296,9 +307,7 @@ out:
     hsmca_ct_logs_free(logs, n_logs);
     X509_free(pre);
     X509_free(fin);
-    hsmca_ca_free(ca);
-    hsmca_hsm_free(hsm);
-    hsmca_store_close(st);
+    issuer_ca_close(&c);
     return err;
 }
 
@@ -362,9 +371,7 @@ out:
 static hsmca_err do_final(const cli_globals *g, struct issue_args *a)
 {
     hsmca_err err = HSMCA_OK;
-    hsmca_store *st = NULL;
-    hsmca_hsm *hsm = NULL;
-    hsmca_ca *ca = NULL;
+    issuer_ca c = {NULL, NULL, NULL};
     hsmca_sct *scts[MAX_SCTS];
     hsmca_ct_log *logs = NULL;
     size_t n_logs = 0, n_scts = 0;
@@ -375,20 +382,19 @@ static hsmca_err do_final(const cli_globals *g, struct issue_args *a)
     HSMCA_ENSURE((a->serial == NULL) != (a->precert == NULL), HSMCA_E_USAGE,
                  "give exactly one of --serial HEX and --precert FILE");
     HSMCA_ENSURE(a->n_scts > 0, HSMCA_E_USAGE, "at least one --sct FILE is required");
-    if (a->out != NULL && strcmp(a->out, "-") != 0)
-        HSMCA_GUARD(hsmca_file_check_new(a->out));
+    HSMCA_GUARD(cli_check_out(a->out));
     if (a->serial != NULL)
         HSMCA_GUARD(cli_parse_serial(a->serial, serial, &serial_len));
     for (; n_scts < a->n_scts; n_scts++)
         HSMCA_GUARD(read_sct(a->scts[n_scts], &scts[n_scts]));
     HSMCA_GUARD(load_logs(g, a, &logs, &n_logs));
-    HSMCA_GUARD(cli_open_ca(g, a->issuer, a->pin_file, &st, &hsm, &ca));
+    HSMCA_GUARD(issuer_ca_open(g, a, &c));
     if (a->precert != NULL) {
         HSMCA_GUARD(hsmca_file_read(a->precert, 1024 * 1024, &data, &len));
         HSMCA_GUARD(hsmca_x509_from_bytes(data, len, &precert));
-        HSMCA_GUARD(hsmca_ca_find_precert(ca, precert, serial, &serial_len));
+        HSMCA_GUARD(hsmca_ca_find_precert(c.ca, precert, serial, &serial_len));
     }
-    HSMCA_GUARD(hsmca_ca_issue_final(ca, serial, serial_len, scts, n_scts, logs, n_logs,
+    HSMCA_GUARD(hsmca_ca_issue_final(c.ca, serial, serial_len, scts, n_scts, logs, n_logs,
                                      a->n_skip ? a->skip : NULL, &final));
     HSMCA_GUARD(cli_write_cert(final, a->out));
     print_serial(a->out, serial, serial_len);
@@ -399,9 +405,7 @@ out:
     free(data);
     X509_free(precert);
     X509_free(final);
-    hsmca_ca_free(ca);
-    hsmca_hsm_free(hsm);
-    hsmca_store_close(st);
+    issuer_ca_close(&c);
     return err;
 }
 

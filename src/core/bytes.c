@@ -282,49 +282,25 @@ out:
     return err;
 }
 
-hsmca_err hsmca_reader_u8(hsmca_reader *r, uint8_t *out)
-{
-    hsmca_err err = HSMCA_OK;
-    uint64_t v = 0;
+/* hsmca_reader_u8, _u16, _u24 and _u32: read_be narrowed to the output's
+ * type (the value fits: it has at most n octets). *out is written only on
+ * success. */
+#define READER_UINT(name, type, n)                                            \
+    hsmca_err name(hsmca_reader *r, type *out)                                \
+    {                                                                         \
+        uint64_t v = 0;                                                       \
+        hsmca_err err = read_be(r, (n), &v);                                  \
+                                                                              \
+        if (err == HSMCA_OK)                                                  \
+            *out = (type)v;                                                   \
+        return err;                                                           \
+    }
 
-    HSMCA_GUARD(read_be(r, 1, &v));
-    *out = (uint8_t)v;
-out:
-    return err;
-}
-
-hsmca_err hsmca_reader_u16(hsmca_reader *r, uint16_t *out)
-{
-    hsmca_err err = HSMCA_OK;
-    uint64_t v = 0;
-
-    HSMCA_GUARD(read_be(r, 2, &v));
-    *out = (uint16_t)v;
-out:
-    return err;
-}
-
-hsmca_err hsmca_reader_u24(hsmca_reader *r, uint32_t *out)
-{
-    hsmca_err err = HSMCA_OK;
-    uint64_t v = 0;
-
-    HSMCA_GUARD(read_be(r, 3, &v));
-    *out = (uint32_t)v;
-out:
-    return err;
-}
-
-hsmca_err hsmca_reader_u32(hsmca_reader *r, uint32_t *out)
-{
-    hsmca_err err = HSMCA_OK;
-    uint64_t v = 0;
-
-    HSMCA_GUARD(read_be(r, 4, &v));
-    *out = (uint32_t)v;
-out:
-    return err;
-}
+READER_UINT(hsmca_reader_u8, uint8_t, 1)
+READER_UINT(hsmca_reader_u16, uint16_t, 2)
+READER_UINT(hsmca_reader_u24, uint32_t, 3)
+READER_UINT(hsmca_reader_u32, uint32_t, 4)
+#undef READER_UINT
 
 hsmca_err hsmca_reader_u64(hsmca_reader *r, uint64_t *out)
 {

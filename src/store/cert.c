@@ -81,9 +81,7 @@ static hsmca_err serial_state(store_op *op, cert_stmts *cs, int64_t issuer_id,
     HSMCA_GUARD(stmt(op, &cs->state,
                      "SELECT state FROM serials WHERE issuer_id = ?1 AND serial = ?2"));
     s = cs->state;
-    rc = sqlite3_bind_int64(s, 1, issuer_id);
-    if (rc == SQLITE_OK)
-        rc = hsmca_store_bind_blob(s, 2, serial, serial_len);
+    rc = hsmca_store_bind_serial(s, issuer_id, serial, serial_len);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
@@ -126,6 +124,53 @@ static hsmca_err check_serials(const hsmca_store_serial *v, size_t n, size_t *ba
         }
     }
     return HSMCA_OK;
+}
+
+/* End a batch's transaction: COMMIT, or ROLLBACK when err is set.
+ * *out_index (when asked for) is i, the row that failed, or n when none
+ * did. */
+static hsmca_err batch_end(store_op *op, cert_stmts *cs, hsmca_err err, size_t i, size_t n,
+                           size_t *out_index)
+{
+    stmts_free(cs);
+    err = hsmca_store_op_end(op, err);
+    if (out_index != NULL)
+        *out_index = err != HSMCA_OK ? i : n;
+    return err;
+}
+
+/* "cannot record the <kind> for serial <hex> of issuer '<name>'": how the
+ * messages about one row of a batch start. */
+static void row_what(char *what, size_t len, const char *kind, const hsmca_store_serial *sn,
+                     const char *name)
+{
+    char hex[HSMCA_STORE_HEX_MAX];
+
+    hsmca_store_hex(sn->b, sn->len, hex);
+    snprintf(what, len, "cannot record the %s for serial %s of issuer '%s'", kind, hex, name);
+}
+
+/* Begin the write transaction that records n (>= 1) certificates of one
+ * kind ("precertificate", "final certificate") for the issuer, whose name
+ * goes into name: the messages of a single one name its serial (first),
+ * those of a batch its size. */
+static hsmca_err record_begin(store_op *op, hsmca_store *st, int64_t issuer_id, const char *kind,
+                              const hsmca_store_serial *first, size_t n, char *name)
+{
+    hsmca_err err = HSMCA_OK;
+    char what[sizeof op->what];
+
+    snprintf(what, sizeof what, n == 1 ? "cannot record a %s" : "cannot record %ss", kind);
+    HSMCA_GUARD(hsmca_store_issuer_name(st, issuer_id, what, name));
+    if (n == 1) {
+        row_what(what, sizeof what, kind, first, name);
+        err = hsmca_store_op_begin(op, st, 1, "%s", what);
+    } else {
+        err = hsmca_store_op_begin(op, st, 1, "cannot record %zu %ss of issuer '%s'", n, kind,
+                                   name);
+    }
+out:
+    return err;
 }
 
 /* One serial into the batch form; a malformed one is reported as the
@@ -185,20 +230,14 @@ hsmca_err hsmca_store_serials_reserve(hsmca_store *st, int64_t issuer_id,
         HSMCA_GUARD(stmt(&op, &cs.reserve,
                          "INSERT INTO serials (issuer_id, serial, state, reserved_at)"
                          " VALUES (?1, ?2, 'reserved', ?3)"));
-        rc = sqlite3_bind_int64(cs.reserve, 1, issuer_id);
-        if (rc == SQLITE_OK)
-            rc = hsmca_store_bind_blob(cs.reserve, 2, sn->b, sn->len);
+        rc = hsmca_store_bind_serial(cs.reserve, issuer_id, sn->b, sn->len);
         if (rc == SQLITE_OK)
             rc = sqlite3_bind_int64(cs.reserve, 3, now);
         HSMCA_GUARD(run(&op, cs.reserve, rc, NULL));
         HSMCA_GUARD(hsmca_store_op_event(&op, issuer_id, sn->b, sn->len, "reserve", NULL, now));
     }
 out:
-    stmts_free(&cs);
-    err = hsmca_store_op_end(&op, err);
-    if (out_index != NULL)
-        *out_index = err != HSMCA_OK ? i : n;
-    return err;
+    return batch_end(&op, &cs, err, i, n, out_index);
 }
 
 hsmca_err hsmca_store_serial_reserve(hsmca_store *st, int64_t issuer_id, const uint8_t *serial,
@@ -235,7 +274,7 @@ hsmca_err hsmca_store_precerts_record(hsmca_store *st, int64_t issuer_id,
     hsmca_err err = HSMCA_OK;
     store_op op = {0};
     cert_stmts cs = {0};
-    char hex[HSMCA_STORE_HEX_MAX], name[HSMCA_STORE_NAME_MAX + 1];
+    char name[HSMCA_STORE_NAME_MAX + 1];
     char nb[32], na[32], detail[96], what[sizeof op.what];
     hsmca_serial_state state;
     size_t i = 0;
@@ -247,25 +286,12 @@ hsmca_err hsmca_store_precerts_record(hsmca_store *st, int64_t issuer_id,
         HSMCA_GUARD(check_precert(&recs[i]));
     if (n == 0)
         goto out;
-    hsmca_store_hex(recs[0].serial.b, recs[0].serial.len, hex);
-    HSMCA_GUARD(hsmca_store_issuer_name(st, issuer_id,
-                                        n == 1 ? "cannot record a precertificate"
-                                               : "cannot record precertificates", name));
-    if (n == 1)
-        err = hsmca_store_op_begin(&op, st, 1,
-                                   "cannot record the precertificate for serial %s of issuer "
-                                   "'%s'", hex, name);
-    else
-        err = hsmca_store_op_begin(&op, st, 1,
-                                   "cannot record %zu precertificates of issuer '%s'", n, name);
-    HSMCA_GUARD(err);
+    HSMCA_GUARD(record_begin(&op, st, issuer_id, "precertificate", &recs[0].serial, n, name));
     for (i = 0; i < n; i++) {
         const hsmca_store_precert *r = &recs[i];
 
-        hsmca_store_hex(r->serial.b, r->serial.len, hex);
         /* Row messages name the serial, as the one-row call does. */
-        snprintf(what, sizeof what, "cannot record the precertificate for serial %s of issuer "
-                 "'%s'", hex, name);
+        row_what(what, sizeof what, "precertificate", &r->serial, name);
         HSMCA_GUARD(serial_state(&op, &cs, issuer_id, r->serial.b, r->serial.len, &state));
         HSMCA_ENSURE(state != 0, HSMCA_E_STATE,
                      "%s: the serial was never reserved (reserve it before the token signs)",
@@ -277,9 +303,7 @@ hsmca_err hsmca_store_precerts_record(hsmca_store *st, int64_t issuer_id,
                          "UPDATE serials SET state = 'precert', precert_der = ?3, "
                          "not_before = ?4, not_after = ?5, precert_at = ?6 "
                          "WHERE issuer_id = ?1 AND serial = ?2 AND state = 'reserved'"));
-        rc = sqlite3_bind_int64(cs.precert, 1, issuer_id);
-        if (rc == SQLITE_OK)
-            rc = hsmca_store_bind_blob(cs.precert, 2, r->serial.b, r->serial.len);
+        rc = hsmca_store_bind_serial(cs.precert, issuer_id, r->serial.b, r->serial.len);
         if (rc == SQLITE_OK)
             rc = hsmca_store_bind_blob(cs.precert, 3, r->der, r->der_len);
         if (rc == SQLITE_OK)
@@ -297,11 +321,7 @@ hsmca_err hsmca_store_precerts_record(hsmca_store *st, int64_t issuer_id,
                                          detail, now));
     }
 out:
-    stmts_free(&cs);
-    err = hsmca_store_op_end(&op, err);
-    if (out_index != NULL)
-        *out_index = err != HSMCA_OK ? i : n;
-    return err;
+    return batch_end(&op, &cs, err, i, n, out_index);
 }
 
 hsmca_err hsmca_store_precert_record(hsmca_store *st, int64_t issuer_id, const uint8_t *serial,
@@ -360,9 +380,7 @@ static hsmca_err insert_scts(store_op *op, cert_stmts *cs, int64_t issuer_id,
         HSMCA_GUARD(stmt(op, &cs->sct,
                          "INSERT INTO scts (issuer_id, serial, position, log_id, timestamp, "
                          "tls) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
-        rc = sqlite3_bind_int64(cs->sct, 1, issuer_id);
-        if (rc == SQLITE_OK)
-            rc = hsmca_store_bind_blob(cs->sct, 2, serial, serial_len);
+        rc = hsmca_store_bind_serial(cs->sct, issuer_id, serial, serial_len);
         if (rc == SQLITE_OK)
             rc = sqlite3_bind_int64(cs->sct, 3, (sqlite3_int64)i);
         if (rc == SQLITE_OK)
@@ -386,8 +404,7 @@ hsmca_err hsmca_store_finals_record(hsmca_store *st, int64_t issuer_id,
     hsmca_err err = HSMCA_OK;
     store_op op = {0};
     cert_stmts cs = {0};
-    char hex[HSMCA_STORE_HEX_MAX], name[HSMCA_STORE_NAME_MAX + 1], detail[64];
-    char what[sizeof op.what];
+    char name[HSMCA_STORE_NAME_MAX + 1], detail[64], what[sizeof op.what];
     hsmca_serial_state state;
     size_t i = 0;
     int rc, changes = 0;
@@ -398,25 +415,11 @@ hsmca_err hsmca_store_finals_record(hsmca_store *st, int64_t issuer_id,
         HSMCA_GUARD(check_final(&recs[i]));
     if (n == 0)
         goto out;
-    hsmca_store_hex(recs[0].serial.b, recs[0].serial.len, hex);
-    HSMCA_GUARD(hsmca_store_issuer_name(st, issuer_id,
-                                        n == 1 ? "cannot record a final certificate"
-                                               : "cannot record final certificates", name));
-    if (n == 1)
-        err = hsmca_store_op_begin(&op, st, 1,
-                                   "cannot record the final certificate for serial %s of "
-                                   "issuer '%s'", hex, name);
-    else
-        err = hsmca_store_op_begin(&op, st, 1,
-                                   "cannot record %zu final certificates of issuer '%s'", n,
-                                   name);
-    HSMCA_GUARD(err);
+    HSMCA_GUARD(record_begin(&op, st, issuer_id, "final certificate", &recs[0].serial, n, name));
     for (i = 0; i < n; i++) {
         const hsmca_store_final *r = &recs[i];
 
-        hsmca_store_hex(r->serial.b, r->serial.len, hex);
-        snprintf(what, sizeof what, "cannot record the final certificate for serial %s of "
-                 "issuer '%s'", hex, name);
+        row_what(what, sizeof what, "final certificate", &r->serial, name);
         HSMCA_GUARD(serial_state(&op, &cs, issuer_id, r->serial.b, r->serial.len, &state));
         HSMCA_ENSURE(state != 0, HSMCA_E_STATE, "%s: the serial was never reserved", what);
         HSMCA_ENSURE(state != HSMCA_SERIAL_RESERVED, HSMCA_E_STATE,
@@ -429,9 +432,7 @@ hsmca_err hsmca_store_finals_record(hsmca_store *st, int64_t issuer_id,
         HSMCA_GUARD(stmt(&op, &cs.final,
                          "UPDATE serials SET state = 'final', final_der = ?3, final_at = ?4 "
                          "WHERE issuer_id = ?1 AND serial = ?2 AND state = 'precert'"));
-        rc = sqlite3_bind_int64(cs.final, 1, issuer_id);
-        if (rc == SQLITE_OK)
-            rc = hsmca_store_bind_blob(cs.final, 2, r->serial.b, r->serial.len);
+        rc = hsmca_store_bind_serial(cs.final, issuer_id, r->serial.b, r->serial.len);
         if (rc == SQLITE_OK)
             rc = hsmca_store_bind_blob(cs.final, 3, r->der, r->der_len);
         if (rc == SQLITE_OK)
@@ -446,11 +447,7 @@ hsmca_err hsmca_store_finals_record(hsmca_store *st, int64_t issuer_id,
                                          detail, now));
     }
 out:
-    stmts_free(&cs);
-    err = hsmca_store_op_end(&op, err);
-    if (out_index != NULL)
-        *out_index = err != HSMCA_OK ? i : n;
-    return err;
+    return batch_end(&op, &cs, err, i, n, out_index);
 }
 
 hsmca_err hsmca_store_final_record(hsmca_store *st, int64_t issuer_id, const uint8_t *serial,
@@ -492,9 +489,7 @@ static hsmca_err read_scts(store_op *op, cert_stmts *cs, hsmca_store_cert *c)
                      "SELECT log_id, timestamp, tls FROM scts "
                      "WHERE issuer_id = ?1 AND serial = ?2 ORDER BY position"));
     s = cs->sct_rows;
-    rc = sqlite3_bind_int64(s, 1, c->issuer_id);
-    if (rc == SQLITE_OK)
-        rc = hsmca_store_bind_blob(s, 2, c->serial, c->serial_len);
+    rc = hsmca_store_bind_serial(s, c->issuer_id, c->serial, c->serial_len);
     if (rc != SQLITE_OK)
         STORE_OP_FAIL(op, rc);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -544,9 +539,7 @@ static hsmca_err cert_read(store_op *op, cert_stmts *cs, int64_t issuer_id, cons
         " ON r.issuer_id = s.issuer_id AND r.serial = s.serial "
         "WHERE s.issuer_id = ?1 AND s.serial = ?2"));
     s = cs->row;
-    rc = sqlite3_bind_int64(s, 1, issuer_id);
-    if (rc == SQLITE_OK)
-        rc = hsmca_store_bind_blob(s, 2, serial, serial_len);
+    rc = hsmca_store_bind_serial(s, issuer_id, serial, serial_len);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(s);
     if (rc == SQLITE_DONE)

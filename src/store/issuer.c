@@ -298,24 +298,42 @@ out:
     return err;
 }
 
+/* Inside op: the one issuer that sql (a SELECT of ISSUER_COLUMNS) finds
+ * with ?1 = name, or ?1 = id when name is NULL; *out NULL when there is
+ * none. */
+static hsmca_err issuer_select(store_op *op, const char *sql, const char *name, int64_t id,
+                               hsmca_store_issuer **out)
+{
+    hsmca_err err = HSMCA_OK;
+    sqlite3_stmt *s = NULL;
+    int rc;
+
+    HSMCA_GUARD(hsmca_store_op_prepare(op, sql, &s));
+    rc = name != NULL ? hsmca_store_bind_text(s, 1, name) : sqlite3_bind_int64(s, 1, id);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        HSMCA_GUARD(read_row(s, out));
+    else if (rc != SQLITE_DONE)
+        STORE_OP_FAIL(op, rc);
+out:
+    sqlite3_finalize(s);
+    return err;
+}
+
 hsmca_err hsmca_store_issuer_get(hsmca_store *st, const char *name, hsmca_store_issuer **out)
 {
     hsmca_err err = HSMCA_OK;
     store_op op = {0};
-    sqlite3_stmt *s = NULL;
     char known[512];
-    int rc;
 
     HSMCA_ENSURE(out != NULL, HSMCA_E_USAGE, "hsmca_store_issuer_get: no output");
     *out = NULL;
     HSMCA_ENSURE(name != NULL, HSMCA_E_USAGE, "no issuer name given");
     HSMCA_GUARD(hsmca_store_op_begin(&op, st, 0, "cannot read the issuer '%s'", name));
-    HSMCA_GUARD(hsmca_store_op_prepare(
-        &op, "SELECT " ISSUER_COLUMNS " FROM issuers WHERE name = ?1", &s));
-    rc = hsmca_store_bind_text(s, 1, name);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE) {
+    HSMCA_GUARD(issuer_select(&op, "SELECT " ISSUER_COLUMNS " FROM issuers WHERE name = ?1", name,
+                              0, out));
+    if (*out == NULL) {
         HSMCA_GUARD(known_names(&op, known, sizeof known));
         if (known[0] == '\0')
             HSMCA_FAIL(HSMCA_E_NOT_FOUND,
@@ -324,11 +342,7 @@ hsmca_err hsmca_store_issuer_get(hsmca_store *st, const char *name, hsmca_store_
                        name, st->dir);
         HSMCA_FAIL(HSMCA_E_NOT_FOUND, "no issuer named '%s' (known issuers: %s)", name, known);
     }
-    if (rc != SQLITE_ROW)
-        STORE_OP_FAIL(&op, rc);
-    HSMCA_GUARD(read_row(s, out));
 out:
-    sqlite3_finalize(s);
     return hsmca_store_op_end(&op, err);
 }
 
@@ -336,25 +350,16 @@ hsmca_err hsmca_store_issuer_get_by_id(hsmca_store *st, int64_t id, hsmca_store_
 {
     hsmca_err err = HSMCA_OK;
     store_op op = {0};
-    sqlite3_stmt *s = NULL;
-    int rc;
 
     HSMCA_ENSURE(out != NULL, HSMCA_E_USAGE, "hsmca_store_issuer_get_by_id: no output");
     *out = NULL;
     HSMCA_GUARD(hsmca_store_op_begin(&op, st, 0, "cannot read the issuer with id %lld",
                                      (long long)id));
-    HSMCA_GUARD(hsmca_store_op_prepare(
-        &op, "SELECT " ISSUER_COLUMNS " FROM issuers WHERE id = ?1", &s));
-    rc = sqlite3_bind_int64(s, 1, id);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE)
-        HSMCA_FAIL(HSMCA_E_NOT_FOUND, "no issuer with id %lld is registered", (long long)id);
-    if (rc != SQLITE_ROW)
-        STORE_OP_FAIL(&op, rc);
-    HSMCA_GUARD(read_row(s, out));
+    HSMCA_GUARD(issuer_select(&op, "SELECT " ISSUER_COLUMNS " FROM issuers WHERE id = ?1", NULL,
+                              id, out));
+    HSMCA_ENSURE(*out != NULL, HSMCA_E_NOT_FOUND, "no issuer with id %lld is registered",
+                 (long long)id);
 out:
-    sqlite3_finalize(s);
     return hsmca_store_op_end(&op, err);
 }
 

@@ -75,9 +75,7 @@ hsmca_err hsmca_store_revoke(hsmca_store *st, int64_t issuer_id, const uint8_t *
                  "%s: the revocation time is in the future (%lld s after now)", op.what,
                  (long long)(revoked_at - now));
     HSMCA_GUARD(hsmca_store_op_prepare(&op, STATUS_SELECT " AND s.serial = ?2", &s));
-    rc = sqlite3_bind_int64(s, 1, issuer_id);
-    if (rc == SQLITE_OK)
-        rc = hsmca_store_bind_blob(s, 2, serial, serial_len);
+    rc = hsmca_store_bind_serial(s, issuer_id, serial, serial_len);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(s);
     if (rc == SQLITE_DONE)
@@ -99,9 +97,7 @@ hsmca_err hsmca_store_revoke(hsmca_store *st, int64_t issuer_id, const uint8_t *
         "INSERT INTO revocations (issuer_id, serial, revoked_at, reason, recorded_at)"
         " VALUES (?1, ?2, ?3, ?4, ?5)",
         &s));
-    rc = sqlite3_bind_int64(s, 1, issuer_id);
-    if (rc == SQLITE_OK)
-        rc = hsmca_store_bind_blob(s, 2, serial, serial_len);
+    rc = hsmca_store_bind_serial(s, issuer_id, serial, serial_len);
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_int64(s, 3, revoked_at);
     if (rc == SQLITE_OK)
@@ -149,9 +145,7 @@ hsmca_err hsmca_store_statuses_get(hsmca_store *st, int64_t issuer_id,
             continue;
         }
         sqlite3_reset(s);
-        rc = sqlite3_bind_int64(s, 1, issuer_id);
-        if (rc == SQLITE_OK)
-            rc = hsmca_store_bind_blob(s, 2, serials[i].b, serials[i].len);
+        rc = hsmca_store_bind_serial(s, issuer_id, serials[i].b, serials[i].len);
         if (rc == SQLITE_OK)
             rc = sqlite3_step(s);
         if (rc == SQLITE_ROW)
@@ -232,6 +226,14 @@ static hsmca_err check_scope(const char *scope)
     return hsmca_store_check_name(scope);
 }
 
+/* ?1 = issuer_id and ?2 = scope: the key of a crl_numbers or crls row. */
+static int bind_scope(sqlite3_stmt *s, int64_t issuer_id, const char *scope)
+{
+    int rc = sqlite3_bind_int64(s, 1, issuer_id);
+
+    return rc == SQLITE_OK ? hsmca_store_bind_text(s, 2, scope != NULL ? scope : "") : rc;
+}
+
 /* Take the next CRL number inside op (a write transaction: no other
  * writer between the read and the write, so two processes never take the
  * same number). */
@@ -249,9 +251,7 @@ static hsmca_err take_in(store_op *op, int64_t issuer_id, const char *scope, hsm
         " VALUES (?1, ?2, 1, ?3) ON CONFLICT (issuer_id, scope) DO UPDATE"
         " SET last_number = last_number + 1, updated_at = ?3 RETURNING last_number",
         &s));
-    rc = sqlite3_bind_int64(s, 1, issuer_id);
-    if (rc == SQLITE_OK)
-        rc = hsmca_store_bind_text(s, 2, scope != NULL ? scope : "");
+    rc = bind_scope(s, issuer_id, scope);
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_int64(s, 3, now);
     if (rc == SQLITE_OK)
@@ -321,9 +321,7 @@ hsmca_err hsmca_store_crl_record(hsmca_store *st, int64_t issuer_id, const char 
         "INSERT INTO crls (issuer_id, scope, number, this_update, next_update, der,"
         " recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         &s));
-    rc = sqlite3_bind_int64(s, 1, issuer_id);
-    if (rc == SQLITE_OK)
-        rc = hsmca_store_bind_text(s, 2, scope != NULL ? scope : "");
+    rc = bind_scope(s, issuer_id, scope);
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_int64(s, 3, (int64_t)number);
     if (rc == SQLITE_OK)
@@ -368,9 +366,7 @@ hsmca_err hsmca_store_crl_latest(hsmca_store *st, int64_t issuer_id, const char 
         "SELECT number, this_update, next_update, der FROM crls"
         " WHERE issuer_id = ?1 AND scope = ?2 ORDER BY number DESC LIMIT 1",
         &s));
-    rc = sqlite3_bind_int64(s, 1, issuer_id);
-    if (rc == SQLITE_OK)
-        rc = hsmca_store_bind_text(s, 2, scope != NULL ? scope : "");
+    rc = bind_scope(s, issuer_id, scope);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(s);
     if (rc == SQLITE_DONE)

@@ -107,6 +107,14 @@ int hsmca_store_bind_text(sqlite3_stmt *s, int i, const char *t)
     return sqlite3_bind_text(s, i, t, -1, SQLITE_STATIC);
 }
 
+int hsmca_store_bind_serial(sqlite3_stmt *s, int64_t issuer_id, const uint8_t *serial,
+                            size_t serial_len)
+{
+    int rc = sqlite3_bind_int64(s, 1, issuer_id);
+
+    return rc == SQLITE_OK ? hsmca_store_bind_blob(s, 2, serial, serial_len) : rc;
+}
+
 hsmca_err hsmca_store_col_blob(sqlite3_stmt *s, int i, uint8_t **out, size_t *out_len)
 {
     const void *p;

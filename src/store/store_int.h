@@ -115,6 +115,10 @@ hsmca_err hsmca_store_op_event(store_op *op, int64_t issuer_id, const uint8_t *s
  * the step (SQLITE_STATIC). Return SQLite result codes. */
 int hsmca_store_bind_blob(sqlite3_stmt *s, int i, const void *p, size_t n);
 int hsmca_store_bind_text(sqlite3_stmt *s, int i, const char *t);
+/* ?1 = issuer_id and ?2 = serial: the key of a serials, scts or
+ * revocations row. */
+int hsmca_store_bind_serial(sqlite3_stmt *s, int64_t issuer_id, const uint8_t *serial,
+                            size_t serial_len);
 
 /* Column copies (malloc'd; NULL for SQL NULL). HSMCA_E_NOMEM on failure. */
 hsmca_err hsmca_store_col_blob(sqlite3_stmt *s, int i, uint8_t **out, size_t *out_len);

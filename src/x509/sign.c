@@ -11,6 +11,19 @@
 #include "hsmca/ossl.h"
 #include "x509/x509_int.h"
 
+/* The class of a key hsmca may sign with: RSA, ECDSA P-256 or P-384. */
+static hsmca_err classify_signer(EVP_PKEY *key, x509_key_class *kc)
+{
+    hsmca_err err = HSMCA_OK;
+
+    HSMCA_GUARD(x509_key_classify(key, kc));
+    HSMCA_ENSURE(kc->sign_md != NULL, HSMCA_E_INPUT,
+                 "cannot sign with a %s key: hsmca signs with RSA, ECDSA P-256 or ECDSA "
+                 "P-384 (BR 7.1.3.2)", kc->desc);
+out:
+    return err;
+}
+
 /* Sign, check the algorithm identifiers, and verify with verify_key unless
  * it is NULL (throwaway keys only). */
 static hsmca_err sign_cert(X509 *cert, EVP_PKEY *key, EVP_PKEY *verify_key)
@@ -23,10 +36,7 @@ static hsmca_err sign_cert(X509 *cert, EVP_PKEY *key, EVP_PKEY *verify_key)
     size_t want_len;
     int n1, n2;
 
-    HSMCA_GUARD(x509_key_classify(key, &kc));
-    HSMCA_ENSURE(kc.sign_md != NULL, HSMCA_E_INPUT,
-                 "cannot sign with a %s key: hsmca signs with RSA, ECDSA P-256 or ECDSA "
-                 "P-384 (BR 7.1.3.2)", kc.desc);
+    HSMCA_GUARD(classify_signer(key, &kc));
     /* X509_sign goes through EVP_DigestSign, which uses the key's own
      * methods: a libp11 token key signs inside the token. It writes the
      * algorithm into tbs.signature and signatureAlgorithm alike. */
@@ -69,17 +79,14 @@ hsmca_err hsmca_x509_sign_throwaway(X509 *cert, EVP_PKEY *throwaway)
     return sign_cert(cert, throwaway, NULL);
 }
 
-hsmca_err hsmca_x509_tbs_der(X509 *cert, uint8_t **out, size_t *out_len)
+/* The DER an i2d call wrote (n octets at der; n <= 0 when it failed) as
+ * the caller's buffer; what names the structure in the error. */
+static hsmca_err hand_over_der(int n, unsigned char *der, const char *what, uint8_t **out,
+                               size_t *out_len)
 {
     hsmca_err err = HSMCA_OK;
-    unsigned char *der = NULL;
-    int n;
 
-    HSMCA_ENSURE(cert != NULL && out != NULL && out_len != NULL, HSMCA_E_USAGE,
-                 "hsmca_x509_tbs_der: missing argument");
-    /* i2d_re_X509_tbs re-encodes from the fields, not a cached copy. */
-    n = i2d_re_X509_tbs(cert, &der);
-    HSMCA_OSSL(n > 0, "cannot encode the TBSCertificate");
+    HSMCA_OSSL(n > 0, "cannot encode %s", what);
     *out = der;
     *out_len = (size_t)n;
     der = NULL;
@@ -88,22 +95,27 @@ out:
     return err;
 }
 
-hsmca_err hsmca_x509_to_der(X509 *cert, uint8_t **out, size_t *out_len)
+hsmca_err hsmca_x509_tbs_der(X509 *cert, uint8_t **out, size_t *out_len)
 {
-    hsmca_err err = HSMCA_OK;
     unsigned char *der = NULL;
     int n;
 
-    HSMCA_ENSURE(cert != NULL && out != NULL && out_len != NULL, HSMCA_E_USAGE,
-                 "hsmca_x509_to_der: missing argument");
+    if (cert == NULL || out == NULL || out_len == NULL)
+        return hsmca_err_setf(HSMCA_E_USAGE, "hsmca_x509_tbs_der: missing argument");
+    /* i2d_re_X509_tbs re-encodes from the fields, not a cached copy. */
+    n = i2d_re_X509_tbs(cert, &der);
+    return hand_over_der(n, der, "the TBSCertificate", out, out_len);
+}
+
+hsmca_err hsmca_x509_to_der(X509 *cert, uint8_t **out, size_t *out_len)
+{
+    unsigned char *der = NULL;
+    int n;
+
+    if (cert == NULL || out == NULL || out_len == NULL)
+        return hsmca_err_setf(HSMCA_E_USAGE, "hsmca_x509_to_der: missing argument");
     n = i2d_X509(cert, &der);
-    HSMCA_OSSL(n > 0, "cannot encode the certificate");
-    *out = der;
-    *out_len = (size_t)n;
-    der = NULL;
-out:
-    OPENSSL_free(der);
-    return err;
+    return hand_over_der(n, der, "the certificate", out, out_len);
 }
 
 hsmca_err hsmca_x509_to_pem(X509 *cert, char **out, size_t *out_len)
@@ -139,10 +151,7 @@ hsmca_err hsmca_x509_sign_digest(EVP_PKEY *key, const EVP_MD **out)
     hsmca_err err = HSMCA_OK;
     x509_key_class kc;
 
-    HSMCA_GUARD(x509_key_classify(key, &kc));
-    HSMCA_ENSURE(kc.sign_md != NULL, HSMCA_E_INPUT,
-                 "cannot sign with a %s key: hsmca signs with RSA, ECDSA P-256 or ECDSA "
-                 "P-384 (BR 7.1.3.2)", kc.desc);
+    HSMCA_GUARD(classify_signer(key, &kc));
     *out = kc.sign_md;
 out:
     return err;

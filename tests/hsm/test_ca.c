@@ -19,15 +19,9 @@
 #include "hsmca/profile.h"
 #include "hsmca/store.h"
 #include "hsmca/x509.h"
+#include "require.h"
 #include "softhsm.h"
 #include "support.h"
-
-#define ASSERT_OK(expr)                                                       \
-    do {                                                                      \
-        hsmca_err e_ = (expr);                                                \
-        if (e_ != HSMCA_OK)                                                   \
-            fail_msg("%s: %s (%s)", #expr, hsmca_err_message(), hsmca_err_detail()); \
-    } while (0)
 
 typedef struct fixture {
     hsmca_test_softhsm sh;
@@ -40,21 +34,10 @@ typedef struct fixture {
     EVP_PKEY *leaf_key;
 } fixture;
 
-static hsmca_profile *profile(const fixture *f, const char *name)
+static X509 *build(const char *prof, const char *cn, EVP_PKEY *subject_key, X509 *issuer,
+                   EVP_PKEY *signer)
 {
-    hsmca_profile *p = NULL;
-
-    (void)f;
-    p = hsmca_test_profile(name);
-    if (p == NULL)
-        fail_msg("loading profile %s: %s", name, hsmca_err_message());
-    return p;
-}
-
-static X509 *build(const fixture *f, const char *prof, const char *cn, EVP_PKEY *subject_key,
-                   X509 *issuer, EVP_PKEY *signer)
-{
-    hsmca_profile *p = profile(f, prof);
+    hsmca_profile *p = hsmca_test_require_profile(prof);
     hsmca_x509_subject subj;
     uint8_t rnd[16], serial[HSMCA_X509_SERIAL_MAX];
     size_t serial_len = 0;
@@ -105,8 +88,8 @@ static int setup(void **state)
     /* A software root is enough here: the CA under test is the token key. */
     root_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
     assert_non_null(root_key);
-    f->root = build(f, "root", "Test Root", root_key, NULL, root_key);
-    f->sub = build(f, "subordinate", "Test Sub", hsmca_hsm_key_get0_public(key), f->root, root_key);
+    f->root = build("root", "Test Root", root_key, NULL, root_key);
+    f->sub = build("subordinate", "Test Sub", hsmca_hsm_key_get0_public(key), f->root, root_key);
     f->leaf_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     assert_non_null(f->leaf_key);
 
@@ -202,8 +185,8 @@ static void test_issuers_share_a_token(void **state)
     f->ca = NULL;
     ASSERT_OK(hsmca_test_token_login(f->hsm, "issuing", &tok));
     ASSERT_OK(hsmca_hsm_keygen(tok, HSMCA_KEY_EC_P256, "sub2-key", &key));
-    root2 = build(f, "root", "Root Two", root_key, NULL, root_key);
-    sub2 = build(f, "subordinate", "Sub Two", hsmca_hsm_key_get0_public(key), root2, root_key);
+    root2 = build("root", "Root Two", root_key, NULL, root_key);
+    sub2 = build("subordinate", "Sub Two", hsmca_hsm_key_get0_public(key), root2, root_key);
     hsmca_hsm_key_free(key);
     hsmca_hsm_token_free(tok);
     ASSERT_OK(hsmca_x509_to_der(sub2, &der, &der_len));

@@ -19,50 +19,23 @@
 #include <openssl/x509.h>
 
 #include "hsmca/hsm.h"
+#include "require.h"
 #include "softhsm.h"
 #include "support.h"
 
-typedef struct fixture {
-    hsmca_test_softhsm sh;
-    hsmca_hsm *hsm;
-    hsmca_token *tok;   /* "test", logged in */
-} fixture;
-
-#define ASSERT_OK(expr)                                                       \
-    do {                                                                      \
-        hsmca_err e_ = (expr);                                                \
-        if (e_ != HSMCA_OK)                                                   \
-            fail_msg("%s: %s (%s)", #expr, hsmca_err_message(), hsmca_err_detail()); \
-    } while (0)
+/* f->tok is the token "test", logged in; the token "other" exists too. */
+typedef hsmca_test_tokens fixture;
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof(*f));
+    static const char *const labels[] = {"test", "other", NULL};
 
-    if (f == NULL || hsmca_test_softhsm_setup(&f->sh) != 0)
-        return -1;
-    if (hsmca_hsm_open(NULL, &f->hsm) != HSMCA_OK ||
-        hsmca_test_token_create(f->hsm, "test") != HSMCA_OK ||
-        hsmca_test_token_create(f->hsm, "other") != HSMCA_OK ||
-        hsmca_test_token_login(f->hsm, "test", &f->tok) != HSMCA_OK) {
-        fprintf(stderr, "setup: %s (%s)\n", hsmca_err_message(), hsmca_err_detail());
-        return -1;
-    }
-    *state = f;
-    return 0;
+    return hsmca_test_tokens_setup(state, labels);
 }
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-
-    if (f == NULL)
-        return 0;
-    hsmca_hsm_token_free(f->tok);
-    hsmca_hsm_free(f->hsm);
-    hsmca_test_softhsm_teardown(&f->sh);
-    free(f);
-    return 0;
+    return hsmca_test_tokens_teardown(state);
 }
 
 /* Run a shell command; its exit status. */

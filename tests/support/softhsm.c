@@ -87,3 +87,40 @@ out:
     hsmca_secret_free(pin);
     return err;
 }
+
+int hsmca_test_tokens_setup(void **state, const char *const *labels)
+{
+    hsmca_test_tokens *f = calloc(1, sizeof(*f));
+    hsmca_err err;
+
+    *state = f;
+    if (f == NULL || hsmca_test_softhsm_setup(&f->sh) != 0) {
+        hsmca_test_tokens_teardown(state);
+        return -1;
+    }
+    err = hsmca_hsm_open(NULL, &f->hsm);
+    for (size_t i = 0; err == HSMCA_OK && labels[i] != NULL; i++)
+        err = hsmca_test_token_create(f->hsm, labels[i]);
+    if (err == HSMCA_OK)
+        err = hsmca_test_token_login(f->hsm, labels[0], &f->tok);
+    if (err != HSMCA_OK) {
+        fprintf(stderr, "setup: %s (%s)\n", hsmca_err_message(), hsmca_err_detail());
+        hsmca_test_tokens_teardown(state);
+        return -1;
+    }
+    return 0;
+}
+
+int hsmca_test_tokens_teardown(void **state)
+{
+    hsmca_test_tokens *f = *state;
+
+    if (f == NULL)
+        return 0;
+    hsmca_hsm_token_free(f->tok);
+    hsmca_hsm_free(f->hsm);
+    hsmca_test_softhsm_teardown(&f->sh);
+    free(f);
+    *state = NULL;
+    return 0;
+}

@@ -34,4 +34,19 @@ hsmca_err hsmca_test_token_login(hsmca_hsm *hsm, const char *label, hsmca_token 
 /* A secret from a C string (test PINs only). NULL on failure. */
 hsmca_secret *hsmca_test_secret(const char *s);
 
+/* The fixture of tests that need logged-in tokens and nothing else. */
+typedef struct hsmca_test_tokens {
+    hsmca_test_softhsm sh;
+    hsmca_hsm *hsm;
+    hsmca_token *tok;   /* the first label's token, logged in */
+} hsmca_test_tokens;
+
+/* A cmocka setup: *state = a new hsmca_test_tokens with a fresh token
+ * directory, the module open, a token created for each of labels
+ * (NULL-terminated, at least one), and the first of them open and logged
+ * in. 0, or -1 with the error on stderr and nothing left behind. */
+int hsmca_test_tokens_setup(void **state, const char *const *labels);
+/* The matching cmocka teardown: frees *state (NULL is fine). Returns 0. */
+int hsmca_test_tokens_teardown(void **state);
+
 #endif

@@ -47,6 +47,7 @@
 #include "hsmca/profile.h"
 #include "hsmca/x509.h"
 #include "ct/ct_int.h"
+#include "require.h"
 #include "support.h"
 
 #define ROOT_SUBJECT "C=XX, O=hsmca test, CN=hsmca CT Test Root"
@@ -70,24 +71,6 @@ typedef struct pki {
 } pki;
 
 static pki P;
-
-static const char *source_dir(void)
-{
-    const char *d = hsmca_test_source_dir();
-
-    if (d == NULL)
-        fail_msg("HSMCA_SOURCE_DIR is not set (run the tests through ctest)");
-    return d;
-}
-
-static hsmca_profile *load_profile(const char *name)
-{
-    hsmca_profile *p = hsmca_test_profile(name);
-
-    if (p == NULL)
-        fail_msg("loading profile %s: %s", name, hsmca_err_message());
-    return p;
-}
 
 static EVP_PKEY *gen(const char *type)
 {
@@ -187,9 +170,9 @@ static int setup(void **state)
     (void)state;
     assert_int_equal(hsmca_clock_parse(NOW, &P.now), HSMCA_OK);
     P.now_ms = (uint64_t)P.now * 1000;
-    P.p_root = load_profile("root");
-    P.p_sub = load_profile("subordinate");
-    P.p_leaf = load_profile("tls-server");
+    P.p_root = hsmca_test_require_profile("root");
+    P.p_sub = hsmca_test_require_profile("subordinate");
+    P.p_leaf = hsmca_test_require_profile("tls-server");
     P.root_key = gen("P-256");
     P.ca_key = gen("P-256");
     P.ca_rsa_key = gen("rsa");
@@ -1390,7 +1373,7 @@ static void test_psc_form(void **state)
 {
     char dir[4096];
     EVP_PKEY *keys[1] = { P.log_ec }, *psc_key = gen("P-256");
-    hsmca_profile *p_psc = load_profile("precert-signer");
+    hsmca_profile *p_psc = hsmca_test_require_profile("precert-signer");
     CTLOG_STORE *store;
     X509 *psc, *pre, *f, *g;
     hsmca_sct *s, *plain;
@@ -1525,7 +1508,7 @@ static int ct_check(const char *dir, hsmca_sct *const *v, size_t n, const char *
                           "/usr/bin/python3 '%s/tests/interop/ct_check.py' --quiet "
                           "--issuer '%s/issuer.pem' --log-key '%s/log-ec.pem' "
                           "--log-key '%s/log-rsa.pem'",
-                          source_dir(), dir, dir, dir);
+                          hsmca_test_require_source_dir(), dir, dir, dir);
     for (size_t i = 0; i < n; i++) {
         o += (size_t)snprintf(cmd + o, sizeof cmd - o, " --sct ");
         for (int j = 0; j < 32; j++)

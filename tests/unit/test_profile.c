@@ -19,23 +19,15 @@
 
 #include "hsmca/err.h"
 #include "hsmca/profile.h"
+#include "require.h"
 
 #define DAY 86400
-
-static const char *source_dir(void)
-{
-    const char *d = getenv("HSMCA_SOURCE_DIR");
-
-    if (d == NULL || d[0] == '\0')
-        fail_msg("HSMCA_SOURCE_DIR is not set (run the tests through ctest)");
-    return d;
-}
 
 static const char *profiles_dir(void)
 {
     static char buf[4096];
 
-    snprintf(buf, sizeof buf, "%s/profiles", source_dir());
+    snprintf(buf, sizeof buf, "%s/profiles", hsmca_test_require_source_dir());
     return buf;
 }
 
@@ -43,7 +35,8 @@ static const char *data_path(const char *file)
 {
     static char buf[4096];
 
-    snprintf(buf, sizeof buf, "%s/tests/unit/data/profile/%s", source_dir(), file);
+    snprintf(buf, sizeof buf, "%s/tests/unit/data/profile/%s", hsmca_test_require_source_dir(),
+             file);
     return buf;
 }
 
@@ -495,7 +488,7 @@ static void test_every_data_file_used(void **state)
     size_t seen = 0;
 
     (void)state;
-    snprintf(dir, sizeof dir, "%s/tests/unit/data/profile", source_dir());
+    snprintf(dir, sizeof dir, "%s/tests/unit/data/profile", hsmca_test_require_source_dir());
     d = opendir(dir);
     assert_non_null(d);
     while ((de = readdir(d)) != NULL) {
@@ -568,7 +561,7 @@ static void test_load_named(void **state)
                      HSMCA_E_NOT_FOUND);
     assert_null(p);
     /* Errors inside a named profile still point at the file. */
-    snprintf(path, sizeof path, "%s/tests/unit/data/profile", source_dir());
+    snprintf(path, sizeof path, "%s/tests/unit/data/profile", hsmca_test_require_source_dir());
     assert_int_equal(hsmca_profile_load_named("bad_oid", path, &p), HSMCA_E_INPUT);
     assert_non_null(strstr(hsmca_err_message(), "bad_oid.yaml:11:"));
     assert_int_equal(hsmca_profile_load_named(NULL, path, &p), HSMCA_E_USAGE);

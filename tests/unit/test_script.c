@@ -25,23 +25,15 @@
 #include "hsmca/err.h"
 #include "hsmca/profile.h"
 #include "hsmca/script.h"
+#include "require.h"
 
 #define HSM_DIR "/srv/hsmca-hsm"
-
-static const char *source_dir(void)
-{
-    const char *d = getenv("HSMCA_SOURCE_DIR");
-
-    if (d == NULL || d[0] == '\0')
-        fail_msg("HSMCA_SOURCE_DIR is not set (run the tests through ctest)");
-    return d;
-}
 
 static const char *data_dir(void)
 {
     static char buf[4096];
 
-    snprintf(buf, sizeof buf, "%s/tests/unit/data/script", source_dir());
+    snprintf(buf, sizeof buf, "%s/tests/unit/data/script", hsmca_test_require_source_dir());
     return buf;
 }
 
@@ -59,7 +51,8 @@ static const char *data_path(const char *file)
 {
     static char buf[4200];
 
-    snprintf(buf, sizeof buf, "%s/%s", data_dir(), file);
+    if (snprintf(buf, sizeof buf, "%s/%s", data_dir(), file) >= (int)sizeof buf)
+        fail_msg("path too long: %s/%s", data_dir(), file);
     return buf;
 }
 

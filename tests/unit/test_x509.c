@@ -37,6 +37,7 @@
 #include "hsmca/err.h"
 #include "hsmca/profile.h"
 #include "hsmca/x509.h"
+#include "require.h"
 #include "support.h"
 
 /* ---- expected bytes (CONFORMANCE.md) ---- */
@@ -55,24 +56,6 @@ typedef struct keys {
 } keys;
 
 static keys K;
-
-static const char *source_dir(void)
-{
-    const char *d = hsmca_test_source_dir();
-
-    if (d == NULL)
-        fail_msg("HSMCA_SOURCE_DIR is not set (run the tests through ctest)");
-    return d;
-}
-
-static hsmca_profile *load(const char *name)
-{
-    hsmca_profile *p = hsmca_test_profile(name);
-
-    if (p == NULL)
-        fail_msg("loading profile %s: %s", name, hsmca_err_message());
-    return p;
-}
 
 static EVP_PKEY *gen(const char *what)
 {
@@ -595,7 +578,7 @@ static void test_throwaway_key(void **state)
 
 static void test_root_profile(void **state)
 {
-    hsmca_profile *p = load("root");
+    hsmca_profile *p = hsmca_test_require_profile("root");
     EVP_PKEY *roots[] = { K.p384, K.p256, K.rsa3072 };
     hsmca_time now = T("2026-06-01T12:00:00Z");
 
@@ -626,8 +609,10 @@ static void test_root_profile(void **state)
 
 static void test_ca_profiles(void **state)
 {
-    hsmca_profile *root = load("root"), *sub = load("subordinate");
-    hsmca_profile *resp = load("ocsp-responder"), *psc = load("precert-signer");
+    hsmca_profile *root = hsmca_test_require_profile("root");
+    hsmca_profile *sub = hsmca_test_require_profile("subordinate");
+    hsmca_profile *resp = hsmca_test_require_profile("ocsp-responder");
+    hsmca_profile *psc = hsmca_test_require_profile("precert-signer");
     hsmca_time now = T("2026-06-01T12:00:00Z");
     X509 *r, *s, *o, *pc;
     AUTHORITY_INFO_ACCESS *aia;
@@ -696,7 +681,9 @@ static void test_ca_profiles(void **state)
 
 static void test_tls_server_profile(void **state)
 {
-    hsmca_profile *root = load("root"), *sub = load("subordinate"), *leaf = load("tls-server");
+    hsmca_profile *root = hsmca_test_require_profile("root");
+    hsmca_profile *sub = hsmca_test_require_profile("subordinate");
+    hsmca_profile *leaf = hsmca_test_require_profile("tls-server");
     hsmca_time now = T("2026-06-01T12:00:00Z");
     static const char *const dns[] = { "www.example.test", "example.test" };
     static const char *const ips[] = { "192.0.2.7", "2001:DB8::0:1" };
@@ -764,7 +751,7 @@ static void test_tls_server_profile(void **state)
  * from 2050-01-01T00:00:00Z. */
 static void test_time_boundary(void **state)
 {
-    hsmca_profile *root = load("root");
+    hsmca_profile *root = hsmca_test_require_profile("root");
     X509 *c;
 
     (void)state;
@@ -798,8 +785,10 @@ static void test_time_boundary(void **state)
 /* Extensions the shipped profiles do not use, from hand-made profiles. */
 static void test_more_extensions(void **state)
 {
-    hsmca_profile *root = load("root"), *sub = load("subordinate"), *resp = load("ocsp-responder");
-    hsmca_profile *leaf = load("tls-server");
+    hsmca_profile *root = hsmca_test_require_profile("root");
+    hsmca_profile *sub = hsmca_test_require_profile("subordinate");
+    hsmca_profile *resp = hsmca_test_require_profile("ocsp-responder");
+    hsmca_profile *leaf = hsmca_test_require_profile("tls-server");
     hsmca_profile p;
     hsmca_profile_ext exts[16];
     hsmca_time now = T("2026-06-01T12:00:00Z");
@@ -962,7 +951,7 @@ static void test_more_extensions(void **state)
  * exactly (BR 7.1.4.1), it is not re-encoded. */
 static void test_issuer_bytes_kept(void **state)
 {
-    hsmca_profile *sub = load("subordinate");
+    hsmca_profile *sub = hsmca_test_require_profile("subordinate");
     X509 *odd = X509_new(), *odd2 = NULL, *c;
     X509_NAME *n = X509_NAME_new();
     ASN1_INTEGER *serial = ASN1_INTEGER_new();
@@ -1027,7 +1016,9 @@ static void test_issuer_bytes_kept(void **state)
 /* Requests the profile does not allow: HSMCA_E_INPUT naming the profile. */
 static void test_bad_requests(void **state)
 {
-    hsmca_profile *root = load("root"), *sub = load("subordinate"), *leaf = load("tls-server");
+    hsmca_profile *root = hsmca_test_require_profile("root");
+    hsmca_profile *sub = hsmca_test_require_profile("subordinate");
+    hsmca_profile *leaf = hsmca_test_require_profile("tls-server");
     hsmca_profile noski;
     hsmca_profile_ext exts[8];
     hsmca_time now = T("2026-06-01T12:00:00Z");
@@ -1168,7 +1159,8 @@ static void test_bad_requests(void **state)
  * the real key leaves the same TBS (BR 4.3.1.2 pre-signing linting). */
 static void test_sign(void **state)
 {
-    hsmca_profile *root = load("root"), *sub = load("subordinate");
+    hsmca_profile *root = hsmca_test_require_profile("root");
+    hsmca_profile *sub = hsmca_test_require_profile("subordinate");
     hsmca_time now = T("2026-06-01T12:00:00Z");
     EVP_PKEY *signers[] = { K.rsa3072, K.p256, K.p384 };
 
@@ -1211,7 +1203,7 @@ static void test_sign(void **state)
 
 static void test_bytes(void **state)
 {
-    hsmca_profile *root = load("root");
+    hsmca_profile *root = hsmca_test_require_profile("root");
     X509 *c = issue(root, K.p256, NULL, NULL, ROOT_SUBJECT, NULL, 0, NULL, 0,
                     T("2026-06-01T12:00:00Z"));
     X509 *back = NULL;
@@ -1300,7 +1292,7 @@ static void check_py(const char *dir, const hsmca_profile *p, const char *cert,
     char exts[512];
 
     run_ok(dir, "python3 '%s/tests/interop/check_profile.py' --exts %s %s %s %s %s",
-           source_dir(), ext_list(p, exts, sizeof exts), extra ? extra : "",
+           hsmca_test_require_source_dir(), ext_list(p, exts, sizeof exts), extra ? extra : "",
            hsmca_profile_kind_name(p->kind), cert, issuer ? issuer : "");
 }
 
@@ -1310,8 +1302,11 @@ static void check_py(const char *dir, const hsmca_profile *p, const char *cert,
  * a precertificate signer under each root. */
 static void test_interop(void **state)
 {
-    hsmca_profile *root = load("root"), *sub = load("subordinate"), *leaf = load("tls-server");
-    hsmca_profile *resp = load("ocsp-responder"), *psc = load("precert-signer");
+    hsmca_profile *root = hsmca_test_require_profile("root");
+    hsmca_profile *sub = hsmca_test_require_profile("subordinate");
+    hsmca_profile *leaf = hsmca_test_require_profile("tls-server");
+    hsmca_profile *resp = hsmca_test_require_profile("ocsp-responder");
+    hsmca_profile *psc = hsmca_test_require_profile("precert-signer");
     hsmca_time now = hsmca_clock_now();
     static const char *const dns[] = { "www.example.test", "example.test" };
     static const char *const ips[] = { "192.0.2.7", "2001:db8::1" };
@@ -1393,12 +1388,13 @@ static void test_interop(void **state)
             int w;
 
             w = snprintf(cmd, sizeof cmd, "cd '%s' && python3 '%s/tests/interop/check_profile.py' "
-                         "--quiet root %s >/dev/null 2>&1", dir, source_dir(), n[2]);
+                         "--quiet root %s >/dev/null 2>&1", dir, hsmca_test_require_source_dir(),
+                         n[2]);
             assert_true(w > 0 && (size_t)w < sizeof cmd);
             assert_int_not_equal(system(cmd), 0);
             w = snprintf(cmd, sizeof cmd, "cd '%s' && python3 '%s/tests/interop/check_profile.py' "
-                         "--quiet subordinate %s %s >/dev/null 2>&1", dir, source_dir(), n[1],
-                         n[2]);
+                         "--quiet subordinate %s %s >/dev/null 2>&1", dir,
+                         hsmca_test_require_source_dir(), n[1], n[2]);
             assert_true(w > 0 && (size_t)w < sizeof cmd);
             assert_int_not_equal(system(cmd), 0);
         }
