@@ -912,6 +912,57 @@ out:
     return err;
 }
 
+/* The small primes of the ROCA detector (Nemec et al., "The Return of
+ * Coppersmith's Attack", CCS 2017, and their roca-detect tool). */
+static const unsigned roca_primes[] = {3,   5,   7,   11,  13,  17,  19,  23,  29,  31,
+                                       37,  41,  43,  47,  53,  59,  61,  67,  71,  73,
+                                       79,  83,  89,  97,  101, 103, 107, 109, 113, 127,
+                                       131, 137, 139, 149, 151, 157, 163, 167};
+
+/* 1 if r is a power of 65537 modulo the small prime p. */
+static int in_65537_subgroup(BN_ULONG r, unsigned p)
+{
+    unsigned long x = 1, g = 65537UL % p;
+
+    for (unsigned k = 0; k < p; k++) {
+        if (x == r)
+            return 1;
+        x = x * g % p;
+    }
+    return 0;
+}
+
+/* cabf.leaf.spki.roca: BR 6.1.1.3 (4) names ROCA keys (CVE-2017-15361).
+ * Infineon's RSALib made primes p = k*M + (65537^a mod M), M the product of
+ * the first primes, so the modulus is a power of 65537 modulo each of them.
+ * The fingerprint is that test for every prime of the detector; a random
+ * modulus passes it with a probability far below 2^-100. */
+hsmca_err hsmca_lint_check_leaf_spki_roca(lint_ctx *c)
+{
+    EVP_PKEY *k = X509_get0_pubkey(c->cert);
+    BIGNUM *n = NULL;
+    hsmca_err err = HSMCA_OK;
+    size_t i, count = sizeof roca_primes / sizeof roca_primes[0];
+
+    if (subject_key_type(c) != EVP_PKEY_RSA ||
+        !EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_RSA_N, &n))
+        return HSMCA_OK;
+    for (i = 0; i < count; i++) {
+        BN_ULONG r = BN_mod_word(n, roca_primes[i]);
+
+        HSMCA_OSSL(r != (BN_ULONG)-1, "cannot reduce the RSA modulus");
+        if (!in_65537_subgroup(r, roca_primes[i]))
+            break;
+    }
+    if (i == count)
+        err = hsmca_lint_report(c, "the RSA modulus has the ROCA fingerprint (CVE-2017-15361): "
+                                   "it was made by a vulnerable Infineon library and can be "
+                                   "factored; generate the key again elsewhere");
+out:
+    BN_free(n);
+    return err;
+}
+
 /* ---- keyUsage: BR 7.1.2.7.11 ---- */
 
 #define KU_DS (1L << 0) /* digitalSignature */

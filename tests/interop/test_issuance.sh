@@ -197,6 +197,11 @@ bad_pre "RSA-1024 key" "1024" --pubkey "$T/weak.pub" --dns a.example.com
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:secp256k1 -out "$T/k1.key" 2>/dev/null
 openssl pkey -in "$T/k1.key" -pubout -out "$T/k1.pub"
 bad_pre "secp256k1 key" "secp256k1" --pubkey "$T/k1.pub" --dns a.example.com
+# BR 6.1.1.3 (4): weak keys, made by a script of ours with python3-cryptography
+$py "$src/tests/interop/weak_rsa.py" roca "$T/roca.pub"
+bad_pre "ROCA key" "ROCA fingerprint" --pubkey "$T/roca.pub" --dns a.example.com
+$py "$src/tests/interop/weak_rsa.py" fermat "$T/fermat.pub"
+bad_pre "close primes" "Fermat's method in round 1" --pubkey "$T/fermat.pub" --dns a.example.com
 bad_pre "no names" "at least one DNS name or IP address" --csr "$T/leaf.csr"
 bad_pre "malformed DNS name" "bad..example.com" --csr "$T/leaf.csr" --dns bad..example.com
 bad_pre "internal name" "printer.local" --csr "$T/leaf.csr" --dns printer.local

@@ -1018,6 +1018,37 @@ static void test_san_reserved_ips(void **state)
 
 /* ---- keys: BR 6.1.1.3, 6.1.5 ---- */
 
+/* A 1024-bit prime of Infineon RSALib's shape (ROCA, CVE-2017-15361):
+ * k*M + (65537^a mod M), M the product of the primes 3..167. Its top two
+ * bits are set, so the product of two is 2048 bits long. */
+static BIGNUM *roca_prime(BN_CTX *ctx, unsigned long a)
+{
+    static const unsigned long small[] = {3,   5,   7,   11,  13,  17,  19,  23,  29,  31,
+                                          37,  41,  43,  47,  53,  59,  61,  67,  71,  73,
+                                          79,  83,  89,  97,  101, 103, 107, 109, 113, 127,
+                                          131, 137, 139, 149, 151, 157, 163, 167};
+    BIGNUM *m = BN_new(), *g = BN_new(), *e = BN_new(), *x = BN_new(), *k = BN_new();
+    BIGNUM *p = BN_new();
+
+    assert_true(BN_one(m) && BN_set_word(e, 65537) && BN_set_word(x, a));
+    for (size_t i = 0; i < sizeof small / sizeof small[0]; i++)
+        assert_true(BN_mul_word(m, small[i]));
+    assert_true(BN_mod_exp(g, e, x, m, ctx));
+    do { /* M is odd: adding it once more makes an even p odd */
+        assert_true(BN_rand(k, 1025 - BN_num_bits(m), BN_RAND_TOP_TWO, BN_RAND_BOTTOM_ANY) &&
+                    BN_mul(p, k, m, ctx) && BN_add(p, p, g));
+        if (!BN_is_odd(p))
+            assert_true(BN_add(p, p, m));
+    } while (BN_num_bits(p) != 1024 || !BN_is_bit_set(p, 1022) ||
+             BN_check_prime(p, ctx, NULL) != 1);
+    BN_free(m);
+    BN_free(g);
+    BN_free(e);
+    BN_free(x);
+    BN_free(k);
+    return p;
+}
+
 static void test_spki(void **state)
 {
     EVP_PKEY *p521 = gen_ec("P-521");
@@ -1073,6 +1104,24 @@ static void test_spki(void **state)
         hsmca_lint_result_free(r);
         X509_free(x);
         EVP_PKEY_free(close_primes);
+    }
+    /* BR 6.1.1.3 (4): a ROCA modulus; one prime of that shape is not enough */
+    {
+        BIGNUM *rp = roca_prime(ctx, 7), *rq = roca_prime(ctx, 1234);
+        EVP_PKEY *roca;
+
+        assert_true(BN_mul(n, rp, rq, ctx));
+        assert_int_equal(BN_num_bits(n), 2048);
+        roca = rsa_from_n(n);
+        both_only(&(leaf){.key = roca}, "cabf.leaf.spki.roca");
+        EVP_PKEY_free(roca);
+        assert_true(BN_mul(n, rp, p, ctx));
+        assert_int_equal(BN_num_bits(n), 2048);
+        roca = rsa_from_n(n);
+        both_good(&(leaf){.key = roca});
+        EVP_PKEY_free(roca);
+        BN_free(rp);
+        BN_free(rq);
     }
     EVP_PKEY_free(small);
     EVP_PKEY_free(p521);
