@@ -47,6 +47,11 @@ typedef struct hsmca_pin_source {
  * ways to supply it); HSMCA_E_IO on an unreadable file; HSMCA_E_INPUT on an
  * empty PIN or one longer than HSMCA_SECRET_MAX. */
 hsmca_err hsmca_secret_read_pin(const hsmca_pin_source *src, hsmca_secret **out);
+/* A PIN read from env_var is kept by this module, and the variable is wiped
+ * and removed from the environment (so that /proc/PID/environ and a core
+ * file no longer hold it); a later read of the same variable gets the kept
+ * copy unless the variable was set again. This drops the kept copies. */
+void hsmca_secret_env_pins_forget(void);
 
 /* Refuse core dumps and ptrace attach for this process (RLIMIT_CORE 0,
  * PR_SET_DUMPABLE 0) so PINs cannot leak through a core file. Best effort. */

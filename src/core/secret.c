@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -188,6 +189,75 @@ out:
     return err;
 }
 
+/* A PIN read from the environment is kept here, in a locked secret, and the
+ * variable's bytes are wiped in place before it is removed: those bytes are
+ * what /proc/PID/environ shows and what a core file would hold, and
+ * unsetenv alone leaves them. A later read of the same variable (serve
+ * opening a second token) gets the kept copy, unless the variable was set
+ * again since. */
+#define ENV_PINS_MAX 16
+
+static struct {
+    char name[64];
+    hsmca_secret *pin;
+} env_pins[ENV_PINS_MAX];
+static size_t env_pins_n;
+static pthread_mutex_t env_pins_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void hsmca_secret_env_pins_forget(void)
+{
+    pthread_mutex_lock(&env_pins_lock);
+    for (size_t i = 0; i < env_pins_n; i++) {
+        hsmca_secret_free(env_pins[i].pin);
+        env_pins[i].pin = NULL;
+    }
+    env_pins_n = 0;
+    pthread_mutex_unlock(&env_pins_lock);
+}
+
+/* *out_found: 0 if the variable is not set and was never read. */
+static hsmca_err pin_from_env_kept(const char *var, const char *what, int *out_found,
+                                   hsmca_secret **out)
+{
+    hsmca_err err = HSMCA_OK;
+    hsmca_secret *s = NULL;
+    char *value;
+    size_t i;
+
+    *out_found = 0;
+    pthread_mutex_lock(&env_pins_lock);
+    for (i = 0; i < env_pins_n; i++)
+        if (strcmp(env_pins[i].name, var) == 0)
+            break;
+    value = getenv(var);
+    if (value != NULL) {
+        *out_found = 1;
+        HSMCA_GUARD(pin_from_env(var, value, what, &s));
+        /* A full table (or an odd name) leaves the variable as it is rather
+         * than lose the PIN for a later read. */
+        if (i == env_pins_n && (i == ENV_PINS_MAX || strlen(var) >= sizeof env_pins[0].name))
+            goto done;
+        if (i == env_pins_n)
+            snprintf(env_pins[env_pins_n++].name, sizeof env_pins[0].name, "%s", var);
+        hsmca_secret_free(env_pins[i].pin);
+        env_pins[i].pin = NULL;
+        HSMCA_GUARD(hsmca_secret_new(hsmca_secret_get0(s), hsmca_secret_len(s), &env_pins[i].pin));
+        OPENSSL_cleanse(value, strlen(value));
+        (void)unsetenv(var);
+    } else if (i < env_pins_n && env_pins[i].pin != NULL) {
+        *out_found = 1;
+        HSMCA_GUARD(hsmca_secret_new(hsmca_secret_get0(env_pins[i].pin),
+                                     hsmca_secret_len(env_pins[i].pin), &s));
+    }
+done:
+    *out = s;
+    s = NULL;
+out:
+    pthread_mutex_unlock(&env_pins_lock);
+    hsmca_secret_free(s);
+    return err;
+}
+
 /* ---- terminal prompt ---- */
 
 /* The signal that interrupted the prompt, if any. */
@@ -338,21 +408,19 @@ hsmca_err hsmca_secret_read_pin(const hsmca_pin_source *src, hsmca_secret **out)
     hsmca_err err = HSMCA_OK;
     hsmca_secret *s = NULL;
     const char *what;
-    const char *value;
-    int tried = 0;
+    int tried = 0, found = 0;
 
     HSMCA_ENSURE(src != NULL && out != NULL, HSMCA_E_USAGE, "read_pin: NULL argument");
     what = src->what != NULL ? src->what : "PIN";
-    value = src->env_var != NULL ? getenv(src->env_var) : NULL;
 
     /* Order (secret.h): file, then variable (set, even if empty), then the
      * terminal. The first source that is present decides: a broken file is
      * an error, not a reason to fall through to another PIN. */
-    if (src->file != NULL) {
+    if (src->file != NULL)
         HSMCA_GUARD(pin_from_file(src->file, what, &s));
-    } else if (value != NULL) {
-        HSMCA_GUARD(pin_from_env(src->env_var, value, what, &s));
-    } else {
+    else if (src->env_var != NULL)
+        HSMCA_GUARD(pin_from_env_kept(src->env_var, what, &found, &s));
+    if (src->file == NULL && !found) {
         if (src->allow_prompt)
             HSMCA_GUARD(pin_from_prompt(what, &tried, &s));
         if (!tried)

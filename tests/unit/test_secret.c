@@ -48,6 +48,7 @@ static int setup(void **state)
         return -1;
     }
     unsetenv(PIN_VAR);
+    hsmca_secret_env_pins_forget();
     hsmca_log_set_level(HSMCA_LOG_WARN);
     hsmca_err_clear();
     *state = f;
@@ -301,6 +302,38 @@ static void test_env(void **state)
     assert_int_equal(hsmca_secret_read_pin(&src, &s), HSMCA_OK);
     assert_string_equal(hsmca_secret_get0(s), "5678");
     hsmca_secret_free(s);
+}
+
+/* DESIGN.md: PINs wiped after use. The variable's bytes are cleared in place
+ * and it leaves the environment; the PIN stays readable for a second token. */
+static void test_env_wiped(void **state)
+{
+    hsmca_pin_source src = {.env_var = PIN_VAR, .allow_prompt = 0, .what = "PIN"};
+    hsmca_secret *s = NULL;
+    const char *bytes;
+
+    (void)state;
+    setenv(PIN_VAR, "97531", 1);
+    bytes = getenv(PIN_VAR); /* glibc keeps setenv's string allocated */
+    assert_int_equal(hsmca_secret_read_pin(&src, &s), HSMCA_OK);
+    assert_string_equal(hsmca_secret_get0(s), "97531");
+    hsmca_secret_free(s);
+    s = NULL;
+    assert_null(getenv(PIN_VAR));
+    assert_int_equal(bytes[0], 0); /* the value itself, wiped */
+    assert_int_equal(hsmca_secret_read_pin(&src, &s), HSMCA_OK);
+    assert_string_equal(hsmca_secret_get0(s), "97531");
+    hsmca_secret_free(s);
+    s = NULL;
+    /* set again: the new value wins */
+    setenv(PIN_VAR, "1111", 1);
+    assert_int_equal(hsmca_secret_read_pin(&src, &s), HSMCA_OK);
+    assert_string_equal(hsmca_secret_get0(s), "1111");
+    hsmca_secret_free(s);
+    s = NULL;
+    hsmca_secret_env_pins_forget();
+    assert_int_equal(hsmca_secret_read_pin(&src, &s), HSMCA_E_PIN);
+    assert_null(s);
 }
 
 static void test_env_empty(void **state)
@@ -571,6 +604,7 @@ int main(void)
         T(test_file_permission_warning),
         T(test_file_before_env),
         T(test_env),
+        T(test_env_wiped),
         T(test_env_empty),
         T(test_env_too_long),
         T(test_no_source),
