@@ -119,6 +119,7 @@ hsmca_err hsmca_ocsp_request_parse(const uint8_t *der, size_t len, hsmca_ocsp_re
     hsmca_ocsp_request *req = NULL;
     OCSP_REQUEST *r = NULL;
     const unsigned char *p = der;
+    unsigned char *re = NULL;
     int n;
 
     HSMCA_ENSURE(out != NULL, HSMCA_E_USAGE, "hsmca_ocsp_request_parse: no output");
@@ -131,6 +132,13 @@ hsmca_err hsmca_ocsp_request_parse(const uint8_t *der, size_t len, hsmca_ocsp_re
     HSMCA_ENSURE(r != NULL, HSMCA_E_INPUT, "the request is not a DER OCSPRequest");
     HSMCA_ENSURE(p == der + len, HSMCA_E_INPUT, "%zu octets follow the OCSPRequest",
                  len - (size_t)(p - der));
+    /* RFC 6960 §4.1 defines the request in DER. OpenSSL reads BER too
+     * (indefinite and non-minimal lengths, constructed strings): such a
+     * request encodes back to other octets. (OpenSSL keeps a BOOLEAN's
+     * octet as sent, so a TRUE other than FF is not caught here.) */
+    n = i2d_OCSP_REQUEST(r, &re);
+    HSMCA_ENSURE(n > 0 && (size_t)n == len && memcmp(re, der, len) == 0, HSMCA_E_INPUT,
+                 "the request is BER, not DER (RFC 6960 §4.1; X.690 §10)");
     n = OCSP_request_onereq_count(r);
     HSMCA_ENSURE(n >= 1, HSMCA_E_INPUT, "the request asks about no certificate");
     HSMCA_ENSURE(n <= HSMCA_OCSP_CERTIDS_MAX, HSMCA_E_INPUT,
@@ -150,6 +158,7 @@ hsmca_err hsmca_ocsp_request_parse(const uint8_t *der, size_t len, hsmca_ocsp_re
     *out = req;
     req = NULL;
 out:
+    OPENSSL_free(re);
     OCSP_REQUEST_free(r);
     hsmca_ocsp_request_free(req);
     return err;

@@ -530,6 +530,37 @@ static void test_parse_trailing(void **state)
     (void)state;
 }
 
+/* RFC 6960 §4.1: DER only. The same request with its outer SEQUENCE's
+ * length in a non-minimal long form, and with an indefinite length, is BER:
+ * OpenSSL reads both, the responder refuses them. */
+static void test_parse_ber(void **state)
+{
+    size_t len, hdr, clen;
+    uint8_t *der = good_request(&len), *ber = malloc(len + 8);
+
+    assert_non_null(ber);
+    assert_int_equal(der[0], 0x30);
+    hdr = der[1] < 0x80 ? 2 : 2 + (size_t)(der[1] & 0x7f);
+    clen = len - hdr;
+    assert_true(clen < 0x10000);
+    hsmca_ocsp_request_free(parse_ok(der, len));
+    ber[0] = 0x30;
+    ber[1] = 0x83; /* three length octets where one or two do */
+    ber[2] = 0x00;
+    ber[3] = (uint8_t)(clen >> 8);
+    ber[4] = (uint8_t)clen;
+    memcpy(ber + 5, der + hdr, clen);
+    parse_bad(ber, clen + 5, "BER, not DER");
+    ber[1] = 0x80; /* indefinite length, end-of-contents after */
+    memcpy(ber + 2, der + hdr, clen);
+    ber[2 + clen] = 0x00;
+    ber[3 + clen] = 0x00;
+    parse_bad(ber, clen + 4, "BER, not DER");
+    OPENSSL_free(der);
+    free(ber);
+    (void)state;
+}
+
 /* A valid request of exactly `want` octets: one CertID and a private
  * extension padded to size. */
 static uint8_t *request_of_size(size_t want, size_t *len)
@@ -1924,6 +1955,7 @@ int main(void)
         cmocka_unit_test(test_parse_empty_garbage),
         cmocka_unit_test(test_parse_truncated),
         cmocka_unit_test(test_parse_trailing),
+        cmocka_unit_test(test_parse_ber),
         cmocka_unit_test(test_parse_size_bound),
         cmocka_unit_test(test_parse_certid_count),
         cmocka_unit_test(test_parse_hash_algorithm),
