@@ -23,6 +23,7 @@ typedef struct ocsp_entry {
     hsmca_time this_update, next_update, refresh_at;
     int64_t issuer_id;         /* what it answers for, to invalidate it */
     hsmca_store_serial serial;
+    int64_t event_seen;        /* the store's last event before it was signed */
     char etag[68];             /* "\"<sha256 hex, 32 chars>\"" */
 } ocsp_entry;
 
@@ -51,7 +52,8 @@ struct hsmca_http {
     pthread_rwlock_t ocsp_lock;
     ocsp_entry **buckets;
     size_t n_entries;
-    uint64_t generation;       /* bumped by every invalidation (under ocsp_lock) */
+    uint64_t generation;       /* bumped by the server's own invalidations (ocsp_lock) */
+    int64_t applied_event;     /* the newest event the watcher applied (ocsp_lock) */
     uint64_t hash_key;         /* random, for the bucket hash */
 
     pthread_mutex_t crl_lock;

@@ -117,35 +117,56 @@ static int change_cmp(const void *a, const void *b)
     return memcmp(x->serial.b, y->serial.b, x->serial.len);
 }
 
-/* Does a change (sorted) cover entry e: its serial, or its issuer as a
- * whole (a change with no serial)? */
-static int covered(const ocsp_entry *e, const hsmca_store_change *v, size_t n)
+/* The newest change (v sorted) that covers entry e: one for its serial, or
+ * for its issuer as a whole (a change with no serial); 0 if none does. */
+static int64_t covering_id(const ocsp_entry *e, const hsmca_store_change *v, size_t n)
 {
     hsmca_store_change key;
+    const hsmca_store_change *m;
+    int64_t id = 0;
 
     memset(&key, 0, sizeof key);
     key.issuer_id = e->issuer_id;
-    if (bsearch(&key, v, n, sizeof *v, change_cmp) != NULL)
-        return 1; /* the issuer's every serial */
-    key.serial = e->serial;
-    return bsearch(&key, v, n, sizeof *v, change_cmp) != NULL;
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1)
+            key.serial = e->serial;
+        m = bsearch(&key, v, n, sizeof *v, change_cmp);
+        if (m == NULL)
+            continue;
+        /* equal keys are neighbours once sorted */
+        for (const hsmca_store_change *q = m; q >= v && change_cmp(q, &key) == 0; q--)
+            id = q->id > id ? q->id : id;
+        for (const hsmca_store_change *q = m + 1; q < v + n && change_cmp(q, &key) == 0; q++)
+            id = q->id > id ? q->id : id;
+    }
+    return id;
 }
 
 /* Forget the pre-signed answers the changes touch, in one pass over the
  * cache (a burst of issuance is one pass, not one per serial), and mark
- * the CRLs of issuers with a revocation stale. v is sorted here. */
-static void invalidate_many(hsmca_http *h, hsmca_store_change *v, size_t n)
+ * the CRLs of issuers with a revocation stale. v is sorted here.
+ * from_store: the changes are the watcher's, read from the store's event
+ * log; an answer signed after a change's event (the server's own revocation,
+ * already applied when it was made) is kept. Otherwise they are the
+ * server's own, applied at once to every answer. */
+static void invalidate_many(hsmca_http *h, hsmca_store_change *v, size_t n, int from_store)
 {
     if (n == 0)
         return;
     qsort(v, n, sizeof *v, change_cmp);
     pthread_rwlock_wrlock(&h->ocsp_lock);
-    h->generation++;
+    if (from_store) {
+        for (size_t i = 0; i < n; i++)
+            h->applied_event = v[i].id > h->applied_event ? v[i].id : h->applied_event;
+    } else {
+        h->generation++;
+    }
     for (size_t i = 0; h->n_entries > 0 && i < OCSP_BUCKETS; i++) {
         ocsp_entry **pe = &h->buckets[i];
         while (*pe != NULL) {
             ocsp_entry *e = *pe;
-            if (covered(e, v, n)) {
+            int64_t id = covering_id(e, v, n);
+            if (id > 0 && (!from_store || id > e->event_seen)) {
                 *pe = e->next;
                 entry_free(e);
                 h->n_entries--;
@@ -182,7 +203,7 @@ void http_invalidate(hsmca_http *h, int64_t issuer_id, const uint8_t *serial, si
     }
     snprintf(c.kind, sizeof c.kind, "%s", revoked ? "revoke" : "change");
     c.id = INT64_MAX; /* newer than any CRL held */
-    invalidate_many(h, &c, 1);
+    invalidate_many(h, &c, 1, 0);
 }
 
 /* Send an OCSP response with the RFC 5019 §6.2 caching headers (a cached
@@ -269,15 +290,16 @@ static ocsp_entry *entry_new(const uint8_t *req, size_t len, uint64_t hash, uint
     return e;
 }
 
-/* Keep an entry unless the store changed since gen was read (then the
- * answer may already be out of date: a revocation committed between the
- * status read and now; it is dropped and the next request signs again). */
+/* Keep an entry unless the store changed since gen and e->event_seen were
+ * read (then the answer may already be out of date: a revocation committed
+ * between the status read and now; it is dropped and the next request
+ * signs again). */
 static void ocsp_keep(hsmca_http *h, ocsp_entry *e, uint64_t gen)
 {
     ocsp_entry **pe;
 
     pthread_rwlock_wrlock(&h->ocsp_lock);
-    if (gen != h->generation) {
+    if (gen != h->generation || h->applied_event > e->event_seen) {
         pthread_rwlock_unlock(&h->ocsp_lock);
         entry_free(e);
         return;
@@ -308,6 +330,7 @@ static enum MHD_Result answer_ocsp(hsmca_http *h, struct MHD_Connection *c, cons
 {
     hsmca_time now = hsmca_clock_now();
     uint64_t hash = fnv1a(h->hash_key, req, len), gen;
+    int64_t seen = -1;
     enum MHD_Result ret = MHD_NO;
     hsmca_ocsp_outcome o;
     ocsp_entry *e;
@@ -320,6 +343,11 @@ static enum MHD_Result answer_ocsp(hsmca_http *h, struct MHD_Connection *c, cons
     pthread_rwlock_rdlock(&h->ocsp_lock);
     gen = h->generation;
     pthread_rwlock_unlock(&h->ocsp_lock);
+    if (hsmca_store_last_event(h->cfg.store, &seen) != HSMCA_OK) {
+        hsmca_log(HSMCA_LOG_WARN, "OCSP: %s", hsmca_err_message());
+        hsmca_err_clear();
+        seen = -1; /* not kept: any applied event is newer */
+    }
     if (hsmca_ocsp_respond(h->cfg.ocsp, req, len, now, &resp, &resp_len, &o) != HSMCA_OK) {
         hsmca_log(HSMCA_LOG_ERROR, "OCSP: %s", hsmca_err_message());
         return send_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot build an OCSP response");
@@ -342,6 +370,7 @@ static enum MHD_Result answer_ocsp(hsmca_http *h, struct MHD_Connection *c, cons
     e = entry_new(req, len, hash, resp, resp_len, &o);
     if (e == NULL)
         return send_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+    e->event_seen = seen;
     ret = send_ocsp(c, e->resp, e->resp_len, e, now);
     ocsp_keep(h, e, gen);
     return ret;
@@ -820,7 +849,7 @@ static void follow_events(hsmca_http *h)
         hsmca_log(HSMCA_LOG_WARN, "store watcher: %s", hsmca_err_message());
         hsmca_err_clear();
     }
-    invalidate_many(h, v, keep);
+    invalidate_many(h, v, keep, 1);
     free(v);
 }
 
