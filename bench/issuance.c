@@ -619,7 +619,7 @@ static double batched_commits_per_set(bench *b, issuer *is, size_t batch)
         CHECK(hsmca_hsm_random(hsmca_ca_get0_token(is->ca), rnd, sizeof(rnd)));
         CHECK(hsmca_x509_serial_from_random(rnd, sizeof(rnd), sv[i].b, &sv[i].len));
         pre[i] = (hsmca_store_precert){sv[i], placeholder, sizeof(placeholder), now, now + 1};
-        fin[i] = (hsmca_store_final){sv[i], placeholder, sizeof(placeholder), &sct, 1};
+        fin[i] = (hsmca_store_final){sv[i], placeholder, sizeof(placeholder), &sct, 1, NULL};
     }
     t0 = now_s();
     CHECK(hsmca_store_serials_reserve(b->store, id, sv, batch, now, NULL));

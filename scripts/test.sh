@@ -25,7 +25,9 @@ run_suite() { # run_suite NAME BUILD_TYPE BUILD_DIR [cmake args...]
 
 # The normal build is optimised: -O2 finds warnings (maybe-uninitialized) that
 # -O0 does not. The sanitizer build is unoptimised for clear reports.
-run_suite normal RelWithDebInfo "$root/build-test"
+# The benchmarks are built too (not run: speed is measured by bench/run.sh,
+# never asserted), so an API change cannot leave them broken.
+run_suite normal RelWithDebInfo "$root/build-test" -DHSMCA_BENCH=ON
 if [ "$quick" -eq 0 ]; then
   run_suite "ASan+UBSan" Debug "$root/build-asan" -DHSMCA_SANITIZE=ON
 fi

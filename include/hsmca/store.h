@@ -227,14 +227,34 @@ hsmca_err hsmca_store_precerts_record(hsmca_store *st, int64_t issuer_id,
                                       size_t *out_index);
 
 /* One signed final certificate and its SCTs, as hsmca_store_final_record
- * takes them. */
+ * takes them. tbs_sha256: the SHA-256 of its TBSCertificate, or NULL; a
+ * serial with a claim (hsmca_store_finals_claim) is recorded only with the
+ * claimed hash. */
 typedef struct hsmca_store_final {
     hsmca_store_serial serial;
     const uint8_t *der;
     size_t der_len;
     const hsmca_store_sct *scts;
     size_t n_scts;
+    const uint8_t *tbs_sha256;
 } hsmca_store_final;
+
+/* A final certificate about to be signed: its serial and the SHA-256 of
+ * the TBSCertificate the token will sign. */
+typedef struct hsmca_store_final_claim {
+    hsmca_store_serial serial;
+    uint8_t tbs_sha256[32];
+} hsmca_store_final_claim;
+
+/* Claim n finals before the token signs them, in one transaction (the
+ * batch rules of hsmca_store_serials_reserve: all or none, *out_index the
+ * failing row or n). A precertificate is claimed once: the same claim again
+ * (a retry after a crash, same SCTs in the same order) succeeds; another
+ * TBS is refused with HSMCA_E_EXISTS, as are a serial with a final
+ * (HSMCA_E_EXISTS) and one without a precertificate (HSMCA_E_STATE). */
+hsmca_err hsmca_store_finals_claim(hsmca_store *st, int64_t issuer_id,
+                                   const hsmca_store_final_claim *claims, size_t n,
+                                   hsmca_time now, size_t *out_index);
 
 /* Record n final certificates (PRECERT -> FINAL). */
 hsmca_err hsmca_store_finals_record(hsmca_store *st, int64_t issuer_id,

@@ -693,6 +693,7 @@ typedef struct fin_item {
     hsmca_store_sct *stored;   /* the SCTs as recorded */
     uint8_t *tbs;              /* the TBS that was linted */
     size_t tbs_len;
+    uint8_t tbs_sha256[32];    /* its hash, as claimed in the store */
     uint8_t *der;              /* the signed final certificate */
     size_t der_len;
     hsmca_store_serial serial;
@@ -817,33 +818,41 @@ out:
     return err;
 }
 
-/* Record the signed live items in one transaction; a row the store refuses
- * (a final recorded meanwhile by another process: HSMCA_E_EXISTS) fails
- * that item alone. */
-static hsmca_err fin_record(hsmca_ca *ca, fin_item *items, size_t n, hsmca_time now)
+/* Claim (claim = 1) or record (0) the live items in one transaction; a row
+ * the store refuses (another final claimed or recorded meanwhile, by
+ * another process or before a crash: HSMCA_E_EXISTS) fails that item
+ * alone and the others go again. */
+static hsmca_err fin_store(hsmca_ca *ca, fin_item *items, size_t n, int claim, hsmca_time now)
 {
     hsmca_err err = HSMCA_OK;
     hsmca_store_final *recs = calloc(n > 0 ? n : 1, sizeof(*recs));
+    hsmca_store_final_claim *claims = calloc(n > 0 ? n : 1, sizeof(*claims));
     size_t *idx = calloc(n > 0 ? n : 1, sizeof(*idx));
 
-    HSMCA_ENSURE(recs != NULL && idx != NULL, HSMCA_E_NOMEM, "out of memory");
+    HSMCA_ENSURE(recs != NULL && claims != NULL && idx != NULL, HSMCA_E_NOMEM, "out of memory");
     for (;;) {
         size_t m = 0, bad = 0;
 
         for (size_t i = 0; i < n; i++) {
-            if (!items[i].live)
+            fin_item *it = &items[i];
+
+            if (!it->live)
                 continue;
-            recs[m] = (hsmca_store_final){items[i].serial, items[i].der, items[i].der_len,
-                                          items[i].stored, items[i].req->n_scts};
+            recs[m] = (hsmca_store_final){it->serial,   it->der,           it->der_len,
+                                          it->stored,   it->req->n_scts,   it->tbs_sha256};
+            claims[m].serial = it->serial;
+            memcpy(claims[m].tbs_sha256, it->tbs_sha256, 32);
             idx[m++] = i;
         }
-        err = hsmca_store_finals_record(ca->store, ca->issuer->id, recs, m, now, &bad);
+        err = claim ? hsmca_store_finals_claim(ca->store, ca->issuer->id, claims, m, now, &bad)
+                    : hsmca_store_finals_record(ca->store, ca->issuer->id, recs, m, now, &bad);
         if (err == HSMCA_OK || bad >= m)
             break;
         fin_item_fail(&items[idx[bad]], err);
     }
 out:
     free(recs);
+    free(claims);
     free(idx);
     return err;
 }
@@ -923,7 +932,17 @@ hsmca_err hsmca_ca_issue_finals(hsmca_ca *ca, const hsmca_ca_final_request *reqs
             fin_item_fail(&items[i], err);
     }
     err = HSMCA_OK;
-    /* 2. The token signs exactly the linted TBS. */
+    /* 2. Claimed, and the claim committed, before the token signs: after a
+     * crash from here on only this same final can be signed and recorded
+     * for the serial (BR 7.1.2.9: one final per precertificate). */
+    for (size_t i = 0; i < n; i++)
+        if (items[i].live &&
+            EVP_Digest(items[i].tbs, items[i].tbs_len, items[i].tbs_sha256, NULL, EVP_sha256(),
+                       NULL) != 1)
+            fin_item_fail(&items[i], hsmca_err_openssl(HSMCA_E_CRYPTO, "cannot hash the TBS"));
+    HSMCA_GUARD(fin_store(ca, items, n, 1, now));
+    fault_point("after-final-claim");
+    /* 3. The token signs exactly the linted TBS. */
     for (size_t i = 0; i < n; i++) {
         fin_item *it = &items[i];
 
@@ -942,8 +961,8 @@ hsmca_err hsmca_ca_issue_finals(hsmca_ca *ca, const hsmca_ca_final_request *reqs
     }
     err = HSMCA_OK;
     fault_point("after-final-sign");
-    /* 3. Recorded (the store refuses a second final) before returned. */
-    HSMCA_GUARD(fin_record(ca, items, n, now));
+    /* 4. Recorded (the store refuses a second final) before returned. */
+    HSMCA_GUARD(fin_store(ca, items, n, 0, now));
     for (size_t i = 0; i < n; i++) {
         fin_item *it = &items[i];
 

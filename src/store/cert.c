@@ -43,6 +43,7 @@ hsmca_serial_state hsmca_store_state_from_text(const unsigned char *t)
  * row of a batch (sqlite3_reset between rows); finalized by stmts_free. */
 typedef struct cert_stmts {
     sqlite3_stmt *state, *reserve, *precert, *final, *sct;  /* writes */
+    sqlite3_stmt *claim, *claimed;
     sqlite3_stmt *row, *sct_rows;                            /* reads */
 } cert_stmts;
 
@@ -53,6 +54,8 @@ static void stmts_free(cert_stmts *cs)
     sqlite3_finalize(cs->precert);
     sqlite3_finalize(cs->final);
     sqlite3_finalize(cs->sct);
+    sqlite3_finalize(cs->claim);
+    sqlite3_finalize(cs->claimed);
     sqlite3_finalize(cs->row);
     sqlite3_finalize(cs->sct_rows);
     memset(cs, 0, sizeof *cs);
@@ -397,6 +400,99 @@ out:
     return err;
 }
 
+/* The TBS hash claimed for a serial, if any (*out_claimed 0: none). */
+static hsmca_err claimed_hash(store_op *op, cert_stmts *cs, int64_t issuer_id,
+                              const hsmca_store_serial *sn, uint8_t out[32], int *out_claimed)
+{
+    hsmca_err err = HSMCA_OK;
+    int rc;
+
+    *out_claimed = 0;
+    HSMCA_GUARD(stmt(op, &cs->claimed,
+                     "SELECT tbs_sha256 FROM final_claims WHERE issuer_id = ?1 AND serial = ?2"));
+    rc = hsmca_store_bind_serial(cs->claimed, issuer_id, sn->b, sn->len);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(cs->claimed);
+    if (rc == SQLITE_ROW) {
+        HSMCA_ENSURE(sqlite3_column_bytes(cs->claimed, 0) == 32, HSMCA_E_INTERNAL,
+                     "%s: the stored claim is not a SHA-256", op->what);
+        memcpy(out, sqlite3_column_blob(cs->claimed, 0), 32);
+        *out_claimed = 1;
+    } else if (rc != SQLITE_DONE) {
+        STORE_OP_FAIL(op, rc);
+    }
+out:
+    if (cs->claimed != NULL)
+        sqlite3_reset(cs->claimed);
+    return err;
+}
+
+hsmca_err hsmca_store_finals_claim(hsmca_store *st, int64_t issuer_id,
+                                   const hsmca_store_final_claim *claims, size_t n,
+                                   hsmca_time now, size_t *out_index)
+{
+    hsmca_err err = HSMCA_OK;
+    store_op op = {0};
+    cert_stmts cs = {0};
+    char name[HSMCA_STORE_NAME_MAX + 1], hex[HSMCA_STORE_HEX_MAX], what[sizeof op.what];
+    hsmca_serial_state state;
+    uint8_t prior[32];
+    size_t i = 0;
+    int rc, claimed = 0;
+
+    HSMCA_ENSURE(n == 0 || claims != NULL, HSMCA_E_USAGE,
+                 "hsmca_store_finals_claim: %zu claims announced, none given", n);
+    for (i = 0; i < n; i++)
+        HSMCA_GUARD(hsmca_store_check_serial(claims[i].serial.b, claims[i].serial.len));
+    if (n == 0)
+        goto out;
+    HSMCA_GUARD(hsmca_store_issuer_name(st, issuer_id, "cannot claim a final certificate", name));
+    if (n == 1) {
+        hsmca_store_hex(claims[0].serial.b, claims[0].serial.len, hex);
+        err = hsmca_store_op_begin(&op, st, 1, "cannot claim serial %s of issuer '%s' for its "
+                                   "final certificate", hex, name);
+    } else {
+        err = hsmca_store_op_begin(&op, st, 1, "cannot claim %zu final certificates of issuer "
+                                   "'%s'", n, name);
+    }
+    HSMCA_GUARD(err);
+    for (i = 0; i < n; i++) {
+        const hsmca_store_final_claim *c = &claims[i];
+
+        hsmca_store_hex(c->serial.b, c->serial.len, hex);
+        snprintf(what, sizeof what, "cannot claim serial %s of issuer '%s' for its final "
+                 "certificate", hex, name);
+        HSMCA_GUARD(serial_state(&op, &cs, issuer_id, c->serial.b, c->serial.len, &state));
+        HSMCA_ENSURE(state != 0, HSMCA_E_STATE, "%s: the serial was never reserved", what);
+        HSMCA_ENSURE(state != HSMCA_SERIAL_RESERVED, HSMCA_E_STATE,
+                     "%s: it has no precertificate (state reserved)", what);
+        HSMCA_ENSURE(state != HSMCA_SERIAL_FINAL, HSMCA_E_EXISTS,
+                     "%s: it already has one, and a precertificate gets at most one final "
+                     "certificate", what);
+        HSMCA_GUARD(claimed_hash(&op, &cs, issuer_id, &c->serial, prior, &claimed));
+        if (claimed) {
+            /* BR 7.1.2.9: the token may already have signed the claimed
+             * final; only that one may be signed (again) and recorded. */
+            HSMCA_ENSURE(memcmp(prior, c->tbs_sha256, 32) == 0, HSMCA_E_EXISTS,
+                         "%s: another final (with other SCTs) was claimed for it before, and "
+                         "the token may have signed it; a precertificate gets one final, so "
+                         "finish it with the same SCTs in the same order", what);
+            continue;
+        }
+        HSMCA_GUARD(stmt(&op, &cs.claim,
+                         "INSERT INTO final_claims (issuer_id, serial, tbs_sha256, claimed_at) "
+                         "VALUES (?1, ?2, ?3, ?4)"));
+        rc = hsmca_store_bind_serial(cs.claim, issuer_id, c->serial.b, c->serial.len);
+        if (rc == SQLITE_OK)
+            rc = hsmca_store_bind_blob(cs.claim, 3, c->tbs_sha256, 32);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_int64(cs.claim, 4, now);
+        HSMCA_GUARD(run(&op, cs.claim, rc, NULL));
+    }
+out:
+    return batch_end(&op, &cs, err, i, n, out_index);
+}
+
 hsmca_err hsmca_store_finals_record(hsmca_store *st, int64_t issuer_id,
                                     const hsmca_store_final *recs, size_t n, hsmca_time now,
                                     size_t *out_index)
@@ -406,8 +502,9 @@ hsmca_err hsmca_store_finals_record(hsmca_store *st, int64_t issuer_id,
     cert_stmts cs = {0};
     char name[HSMCA_STORE_NAME_MAX + 1], detail[64], what[sizeof op.what];
     hsmca_serial_state state;
+    uint8_t claim[32];
     size_t i = 0;
-    int rc, changes = 0;
+    int rc, changes = 0, claimed = 0;
 
     HSMCA_ENSURE(n == 0 || recs != NULL, HSMCA_E_USAGE,
                  "hsmca_store_finals_record: %zu final certificates announced, none given", n);
@@ -429,14 +526,25 @@ hsmca_err hsmca_store_finals_record(hsmca_store *st, int64_t issuer_id,
                      "%s: it already has one, and a precertificate gets at most one final "
                      "certificate",
                      what);
+        /* A claimed serial takes only the claimed final (the
+         * serials_final_as_claimed trigger refuses another; say so first). */
+        HSMCA_GUARD(claimed_hash(&op, &cs, issuer_id, &r->serial, claim, &claimed));
+        HSMCA_ENSURE(!claimed || (r->tbs_sha256 != NULL && memcmp(claim, r->tbs_sha256, 32) == 0),
+                     HSMCA_E_EXISTS,
+                     "%s: it differs from the final claimed for the serial before signing",
+                     what);
         HSMCA_GUARD(stmt(&op, &cs.final,
-                         "UPDATE serials SET state = 'final', final_der = ?3, final_at = ?4 "
+                         "UPDATE serials SET state = 'final', final_der = ?3, final_at = ?4, "
+                         "final_tbs_sha256 = ?5 "
                          "WHERE issuer_id = ?1 AND serial = ?2 AND state = 'precert'"));
         rc = hsmca_store_bind_serial(cs.final, issuer_id, r->serial.b, r->serial.len);
         if (rc == SQLITE_OK)
             rc = hsmca_store_bind_blob(cs.final, 3, r->der, r->der_len);
         if (rc == SQLITE_OK)
             rc = sqlite3_bind_int64(cs.final, 4, now);
+        if (rc == SQLITE_OK)
+            rc = r->tbs_sha256 != NULL ? hsmca_store_bind_blob(cs.final, 5, r->tbs_sha256, 32)
+                                       : sqlite3_bind_null(cs.final, 5);
         HSMCA_GUARD(run(&op, cs.final, rc, &changes));
         HSMCA_ENSURE(changes == 1, HSMCA_E_EXISTS, "%s: it is no longer a precertificate alone",
                      what);
@@ -463,6 +571,7 @@ hsmca_err hsmca_store_final_record(hsmca_store *st, int64_t issuer_id, const uin
     r.der_len = der_len;
     r.scts = scts;
     r.n_scts = n_scts;
+    r.tbs_sha256 = NULL;
     return hsmca_store_finals_record(st, issuer_id, &r, 1, now, NULL);
 }
 

@@ -213,9 +213,44 @@ static const char *const migration_2[] = {
     NULL,
 };
 
+/* Version 3: a final certificate is claimed, and the claim committed,
+ * before the token signs it (src/ca). The claim holds the SHA-256 of the
+ * final's TBS; a precertificate gets one claim, so after a crash between
+ * signing and recording only that same final can be signed again and
+ * recorded: the token never signs two different finals for one serial
+ * (BR 7.1.2.9; CONFORMANCE.md §1, §10). */
+static const char *const migration_3[] = {
+    "CREATE TABLE final_claims (\n"
+    "  issuer_id INTEGER NOT NULL,\n"
+    "  serial BLOB NOT NULL,\n"
+    "  tbs_sha256 BLOB NOT NULL CHECK (length(tbs_sha256) = 32),\n"
+    "  claimed_at INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (issuer_id, serial),\n"
+    "  FOREIGN KEY (issuer_id, serial) REFERENCES serials (issuer_id, serial)\n"
+    ") STRICT, WITHOUT ROWID;\n",
+    "CREATE TRIGGER final_claims_of_precert BEFORE INSERT ON final_claims\n"
+    "WHEN (SELECT state FROM serials WHERE issuer_id = NEW.issuer_id\n"
+    "      AND serial = NEW.serial) IS NOT 'precert'\n"
+    "BEGIN SELECT RAISE(ABORT, 'only a precertificate without a final can be claimed'); END;\n",
+    "CREATE TRIGGER final_claims_kept_u BEFORE UPDATE ON final_claims\n"
+    "BEGIN SELECT RAISE(ABORT, 'a final claim never changes'); END;\n",
+    "CREATE TRIGGER final_claims_kept_d BEFORE DELETE ON final_claims\n"
+    "BEGIN SELECT RAISE(ABORT, 'final claims are never deleted'); END;\n",
+    /* Set with the move to 'final' (serials_life_cycle lets it be). */
+    "ALTER TABLE serials ADD COLUMN final_tbs_sha256 BLOB\n"
+    "  CHECK (final_tbs_sha256 IS NULL OR length(final_tbs_sha256) = 32);\n",
+    "CREATE TRIGGER serials_final_as_claimed BEFORE UPDATE OF state ON serials\n"
+    "WHEN NEW.state = 'final' AND EXISTS (SELECT 1 FROM final_claims AS c\n"
+    "  WHERE c.issuer_id = NEW.issuer_id AND c.serial = NEW.serial\n"
+    "    AND c.tbs_sha256 IS NOT NEW.final_tbs_sha256)\n"
+    "BEGIN SELECT RAISE(ABORT, 'the final differs from the one claimed before signing'); END;\n",
+    NULL,
+};
+
 static const struct migration migrations[] = {
     {"create the issuance schema", migration_1},
     {"add revocation, the OCSP policy and CRLs", migration_2},
+    {"claim each final before it is signed", migration_3},
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -263,7 +263,22 @@ h ctlog sct --key "$T/log1.key" --precert "$T/c3.der" --issuer-cert "$C/subordin
 crash after-final-sign issue final --issuer sub --serial "$cs" --sct "$T/c3.sct" --log-key "$T/log1.pub" --out "$T/c3f.pem"
 [ ! -e "$T/c3f.pem" ] && ok "after-final-sign: nothing returned" || fail "c3f.pem written"
 expect 0 "sqlite3: still precert-only after the crash" -- sh -c "[ \$(sqlite3 '$db' \"select state from serials where hex(serial)='$cs'\") = precert ]"
+# The final was claimed (its TBS hash committed) before the token signed it:
+# another SCT list means another final, which the token may never sign now.
+expect 0 "sqlite3: the crashed final is claimed" -- sh -c "[ \$(sqlite3 '$db' \"select count(*) from final_claims where hex(serial)='$cs'\") = 1 ]"
+h ctlog sct --key "$T/log2.key" --precert "$T/c3.der" --issuer-cert "$C/subordinate.pem" --out "$T/c3-other.sct" >/dev/null
+expect 1 "after the crash, a final with other SCTs is refused" -- h issue final --issuer sub --serial "$cs" --sct "$T/c3-other.sct" --log-key "$T/log2.pub" --out "$T/c3f.pem"
+contains "refusal says to use the same SCTs" "finish it with the same SCTs in the same order"
+[ ! -e "$T/c3f.pem" ] && ok "refused: nothing written" || fail "c3f.pem written"
 expect 0 "finish it after the crash" -- h issue final --issuer sub --serial "$cs" --sct "$T/c3.sct" --log-key "$T/log1.pub" --out "$T/c3f.pem"
+# Cut after the claim, before the token signs: the same SCTs finish it.
+expect 0 "precert for the claim crash" -- h issue precert --issuer sub --csr "$T/leaf.csr" --dns crash4.example.com --out "$T/c4.pem"
+h ctlog sct --key "$T/log1.key" --precert "$T/c4.pem" --issuer-cert "$C/subordinate.pem" --out "$T/c4.sct" >/dev/null
+crash after-final-claim issue final --issuer sub --precert "$T/c4.pem" --sct "$T/c4.sct" --log-key "$T/log1.pub" --out "$T/c4f.pem"
+[ ! -e "$T/c4f.pem" ] && ok "after-final-claim: nothing returned" || fail "c4f.pem written"
+expect 0 "after-final-claim: the same SCTs finish it" -- h issue final --issuer sub --precert "$T/c4.pem" --sct "$T/c4.sct" --log-key "$T/log1.pub" --out "$T/c4f.pem"
+expect 0 "python: the final after the claim crash corresponds to its precert" -- \
+  $py "$src/tests/interop/ct_check.py" --issuer "$C/subordinate.pem" --log-key "$T/log1.pub" "$T/c4.pem" "$T/c4f.pem"
 expect 0 "cert export of the final equals what issue final wrote" -- sh -c "'$hsmca' --state '$S' cert export --issuer sub --serial '$cs' | cmp - '$T/c3f.pem'"
 expect 0 "cert show: final with one SCT" -- h cert show --issuer sub --serial "$cs"
 contains "cert show counts the SCT" "scts: 1"

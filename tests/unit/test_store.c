@@ -31,7 +31,7 @@
 #include "support.h"
 
 /* The schema version this code creates (src/store/schema.c migrations). */
-#define SCHEMA_LATEST 2
+#define SCHEMA_LATEST 3
 
 #define T0 1795867200 /* 2026-11-28T12:00:00Z */
 #define DAY 86400
@@ -343,14 +343,14 @@ static void test_newer_version_refused(void **state)
     hsmca_store_close(f->st);
     f->st = NULL;
     db = raw_open(f);
-    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 4", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     expect_err(hsmca_store_open(f->state, &st), HSMCA_E_STATE, "newer");
     assert_null(st);
-    assert_non_null(strstr(hsmca_err_message(), "schema version 3"));
+    assert_non_null(strstr(hsmca_err_message(), "schema version 4"));
     /* Refused, not touched. */
     db = raw_open(f);
-    assert_int_equal(raw_int(db, "PRAGMA user_version", NULL, 0), 3);
+    assert_int_equal(raw_int(db, "PRAGMA user_version", NULL, 0), 4);
     assert_int_equal(raw_int(db, "SELECT count(*) FROM issuers", NULL, 0), 1);
     sqlite3_close(db);
 }
@@ -1425,6 +1425,79 @@ static long long serial_rows(struct fixture *f, sqlite3 *db, const char *state)
     return raw_int(db, sql, NULL, 0);
 }
 
+/* Schema v3: a final is claimed (its TBS hash committed) before the token
+ * signs it; after that only the claimed final is signed and recorded. */
+static void test_final_claims(void **state)
+{
+    struct fixture *f = *state;
+    hsmca_store_final_claim c[3];
+    uint8_t tls[1] = {0}, h1[32], h2[32];
+    hsmca_store_sct sct = {.timestamp = 5, .tls = tls, .tls_len = sizeof tls};
+    hsmca_store_final fin;
+    size_t bad = 99;
+    sqlite3 *db;
+
+    memset(h1, 0x11, sizeof h1);
+    memset(h2, 0x22, sizeof h2);
+    memset(sct.log_id, 0x77, sizeof sct.log_id);
+    for (uint32_t i = 0; i < 3; i++) {
+        c[i].serial = sv_n(800 + i);
+        memcpy(c[i].tbs_sha256, h1, 32);
+    }
+    expect_ok(hsmca_store_serials_reserve(f->st, f->sub, &c[0].serial, 1, T0, NULL), "reserve");
+    expect_ok(hsmca_store_serials_reserve(f->st, f->sub, &c[1].serial, 1, T0, NULL), "reserve");
+    do_precert(f, c[0].serial.b, c[0].serial.len);
+    db = raw_open(f);
+
+    /* Not reserved / reserved only: refused, nothing claimed. */
+    expect_err(hsmca_store_finals_claim(f->st, f->sub, &c[2], 1, T0 + 2, &bad), HSMCA_E_STATE,
+               "never reserved");
+    assert_int_equal(bad, 0);
+    expect_err(hsmca_store_finals_claim(f->st, f->sub, c, 2, T0 + 2, &bad), HSMCA_E_STATE,
+               "no precertificate (state reserved)");
+    assert_int_equal(bad, 1);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM final_claims", NULL, 0), 0);
+
+    /* Claimed; the same claim again (a retry after a crash) is fine. */
+    expect_ok(hsmca_store_finals_claim(f->st, f->sub, c, 1, T0 + 2, &bad), "claim");
+    assert_int_equal(bad, 1);
+    expect_ok(hsmca_store_finals_claim(f->st, f->sub, c, 1, T0 + 3, NULL), "claim again");
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM final_claims", NULL, 0), 1);
+    assert_int_equal(raw_int(db, "SELECT claimed_at FROM final_claims", NULL, 0), T0 + 2);
+    /* Another TBS: refused, naming what to do. */
+    memcpy(c[0].tbs_sha256, h2, 32);
+    expect_err(hsmca_store_finals_claim(f->st, f->sub, c, 1, T0 + 4, NULL), HSMCA_E_EXISTS,
+               "finish it with the same SCTs in the same order");
+    /* Recording: without the hash, or with another, refused; the store
+     * trigger refuses it too when the check is bypassed. */
+    fin = (hsmca_store_final){c[0].serial, final1, sizeof final1, &sct, 1, NULL};
+    expect_err(hsmca_store_finals_record(f->st, f->sub, &fin, 1, T0 + 5, NULL), HSMCA_E_EXISTS,
+               "differs from the final claimed");
+    fin.tbs_sha256 = h2;
+    expect_err(hsmca_store_finals_record(f->st, f->sub, &fin, 1, T0 + 5, NULL), HSMCA_E_EXISTS,
+               "differs from the final claimed");
+    assert_int_not_equal(sqlite3_exec(db, "UPDATE serials SET state = 'final', final_der = x'00'"
+                                          " WHERE serial IN (SELECT serial FROM final_claims)",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+    assert_non_null(strstr(sqlite3_errmsg(db), "differs from the one claimed"));
+    assert_int_equal(serial_rows(f, db, "final"), 0);
+    /* The claimed one: recorded; then a claim is refused (it has a final),
+     * and claims never change. */
+    fin.tbs_sha256 = h1;
+    expect_ok(hsmca_store_finals_record(f->st, f->sub, &fin, 1, T0 + 6, NULL), "final");
+    memcpy(c[0].tbs_sha256, h1, 32);
+    expect_err(hsmca_store_finals_claim(f->st, f->sub, c, 1, T0 + 7, NULL), HSMCA_E_EXISTS,
+               "already has one");
+    assert_int_not_equal(sqlite3_exec(db, "UPDATE final_claims SET claimed_at = 0", NULL, NULL,
+                                      NULL),
+                         SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(db, "DELETE FROM final_claims", NULL, NULL, NULL),
+                         SQLITE_OK);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM final_claims", NULL, 0), 1);
+    sqlite3_close(db);
+}
+
 /* Reserve many serials at once: all of them, one event each; a batch with
  * one used, repeated or malformed serial reserves none of them and names
  * the row. */
@@ -1496,7 +1569,7 @@ static void test_batch_records(void **state)
     for (uint32_t i = 0; i < 4; i++) {
         v[i] = sv_n(300 + i);
         pre[i] = (hsmca_store_precert){v[i], precert, sizeof precert, T0, T0 + 90 * DAY};
-        fin[i] = (hsmca_store_final){v[i], final1, sizeof final1, &sct, 1};
+        fin[i] = (hsmca_store_final){v[i], final1, sizeof final1, &sct, 1, NULL};
     }
     expect_ok(hsmca_store_serials_reserve(f->st, f->sub, v, 3, T0, NULL), "reserve 3");
     db = raw_open(f);
@@ -1530,7 +1603,7 @@ static void test_batch_records(void **state)
     assert_int_equal(bad, 2);
     assert_int_equal(serial_rows(f, db, "final"), 0);
     assert_int_equal(raw_int(db, "SELECT count(*) FROM scts", NULL, 0), 0);
-    fin[2] = (hsmca_store_final){v[2], final2, sizeof final2, &sct, 1};
+    fin[2] = (hsmca_store_final){v[2], final2, sizeof final2, &sct, 1, NULL};
     expect_ok(hsmca_store_finals_record(f->st, f->sub, fin, 3, T0 + 2, &bad), "finals");
     assert_int_equal(bad, 3);
     assert_int_equal(serial_rows(f, db, "final"), 3);
@@ -1545,7 +1618,7 @@ static void test_batch_records(void **state)
     assert_int_equal(raw_int(db, "SELECT count(*) FROM serials WHERE final_der = ?1", final1,
                              sizeof final1), 2);
     /* A serial without a precertificate. */
-    fin[3] = (hsmca_store_final){v[3], final1, sizeof final1, &sct, 1};
+    fin[3] = (hsmca_store_final){v[3], final1, sizeof final1, &sct, 1, NULL};
     expect_err(hsmca_store_finals_record(f->st, f->sub, &fin[3], 1, T0 + 3, &bad),
                HSMCA_E_STATE, "never reserved");
     sqlite3_close(db);
@@ -2252,6 +2325,12 @@ static void test_migration_2(void **state)
     db = raw_open(f);
     assert_int_equal(sqlite3_exec(db,
                                   "BEGIN;"
+                                  "DROP TRIGGER serials_final_as_claimed;"
+                                  "DROP TRIGGER final_claims_of_precert;"
+                                  "DROP TRIGGER final_claims_kept_u;"
+                                  "DROP TRIGGER final_claims_kept_d;"
+                                  "DROP TABLE final_claims;"
+                                  "ALTER TABLE serials DROP COLUMN final_tbs_sha256;"
                                   "DROP TRIGGER revocations_assigned;"
                                   "DROP TRIGGER revocations_kept_u;"
                                   "DROP INDEX revocations_by_issuer;"
@@ -2272,6 +2351,14 @@ static void test_migration_2(void **state)
 
     expect_ok(hsmca_store_open(f->state, &f->st), "open migrates");
     assert_int_equal(hsmca_store_schema_version(f->st), SCHEMA_LATEST);
+    /* v3: the precertificate can be claimed for its final */
+    {
+        hsmca_store_final_claim cl = {.serial = sv_n(0xb00)};
+
+        memset(cl.tbs_sha256, 0x33, 32);
+        assert_memory_equal(cl.serial.b, pre, n);
+        expect_ok(hsmca_store_finals_claim(f->st, f->sub, &cl, 1, T0 + 5, NULL), "claim");
+    }
     expect_ok(hsmca_store_issuer_get(f->st, "sub", &is), "get");
     assert_int_equal(is->ocsp_precert_policy, HSMCA_ANSWER_GOOD);
     assert_int_equal(is->ocsp_unassigned_policy, HSMCA_ANSWER_UNKNOWN);
@@ -2320,6 +2407,7 @@ int main(void)
         T(test_precert_bad_input),
         T(test_final_without_precert),
         T(test_final_twice),
+        T(test_final_claims),
         T(test_scts_round_trip),
         T(test_sct_bad_input),
         T(test_cert_get_states),
