@@ -85,11 +85,14 @@ enum {
     {"key-id", required_argument, NULL, OPT_KEY_ID}
 
 /* Help text for those options, to paste into a command's usage. */
-#define CLI_TOKEN_HELP                                                        \
-    "Token (one of these, or a pkcs11: URI in --key):\n"                      \
+#define CLI_TOKEN_SELECT_HELP                                                 \
     "  --token LABEL         token label\n"                                   \
     "  --token-serial S      token serial number\n"                           \
-    "  --slot N              PKCS#11 slot id\n"                               \
+    "  --slot N              PKCS#11 slot id\n"
+#define CLI_TOKEN_HELP                                                        \
+    "Token (one of these, or a pkcs11: URI in --key):\n"                      \
+    CLI_TOKEN_SELECT_HELP CLI_PIN_HELP
+#define CLI_PIN_HELP                                                          \
     "User PIN (never on the command line):\n"                                 \
     "  --pin-file FILE       read the PIN from the first line of FILE\n"      \
     "  --pin-env VAR         read the PIN from $VAR (default: HSMCA_PIN)\n"   \

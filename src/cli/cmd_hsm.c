@@ -47,19 +47,41 @@ static int take_hsm_opt(void *vctx, int opt, const char *arg)
     return h->take_extra != NULL ? h->take_extra(h->ctx, opt, arg) : 0;
 }
 
-static int parse_opts(int argc, char **argv, const char *cmd, const char *usage,
+/* Which of the shared options a command takes; the others are unknown to
+ * it (getopt refuses them) rather than accepted and ignored. */
+enum {
+    USE_SLOT = 1u << 0,   /* --slot */
+    USE_TOKEN = 1u << 1,  /* --token, --token-serial, --slot */
+    USE_PIN = 1u << 2,    /* --pin-file, --pin-env, --no-prompt */
+    USE_KEY = 1u << 3,    /* --key, --key-id */
+};
+
+static int parse_opts(int argc, char **argv, const char *cmd, const char *usage, unsigned use,
                       const struct option *extra, extra_fn take_extra, void *ctx,
                       cli_token_opts *o, int *done)
 {
+    static const struct {
+        unsigned use;
+        struct option opt;
+    } common[] = {
+        {USE_TOKEN, {"token", required_argument, NULL, OPT_TOKEN}},
+        {USE_TOKEN, {"token-serial", required_argument, NULL, OPT_TOKEN_SERIAL}},
+        {USE_TOKEN | USE_SLOT, {"slot", required_argument, NULL, OPT_SLOT}},
+        {USE_PIN, {"pin-file", required_argument, NULL, OPT_PIN_FILE}},
+        {USE_PIN, {"pin-env", required_argument, NULL, OPT_PIN_ENV}},
+        {USE_PIN, {"no-prompt", no_argument, NULL, OPT_NO_PROMPT}},
+        {USE_KEY, {"key", required_argument, NULL, OPT_KEY}},
+        {USE_KEY, {"key-id", required_argument, NULL, OPT_KEY_ID}},
+    };
     struct option opts[32];
     size_t n = 0;
-    const struct option common[] = {CLI_TOKEN_LONGOPTS, CLI_KEY_LONGOPTS,
-                                    {"help", no_argument, NULL, 'h'}};
     struct hsm_opts_ctx h = {o, cmd, take_extra, ctx};
     int rc;
 
     for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++)
-        opts[n++] = common[i];
+        if (common[i].use & use)
+            opts[n++] = common[i].opt;
+    opts[n++] = (struct option){"help", no_argument, NULL, 'h'};
     for (size_t i = 0; extra != NULL && extra[i].name != NULL && n < 31; i++)
         opts[n++] = extra[i];
     memset(&opts[n], 0, sizeof(opts[n]));
@@ -86,7 +108,7 @@ static int cmd_tokens(const cli_globals *g, int argc, char **argv)
     int done, rc;
 
     cli_token_opts_init(&o);
-    rc = parse_opts(argc, argv, "hsmca hsm tokens", tokens_help, NULL, NULL, NULL, &o, &done);
+    rc = parse_opts(argc, argv, "hsmca hsm tokens", tokens_help, 0, NULL, NULL, NULL, &o, &done);
     if (rc != CLI_OK || done)
         goto out;
     if (hsmca_hsm_open(g->module, &hsm) != HSMCA_OK || hsmca_hsm_tokens(hsm, &list, &n) != HSMCA_OK) {
@@ -173,7 +195,7 @@ static int cmd_init_token(const cli_globals *g, int argc, char **argv)
     int done, rc;
 
     cli_token_opts_init(&o);
-    rc = parse_opts(argc, argv, cmd, init_help, extra, init_take, &c, &o, &done);
+    rc = parse_opts(argc, argv, cmd, init_help, USE_SLOT | USE_PIN, extra, init_take, &c, &o, &done);
     if (rc != CLI_OK || done)
         goto out;
     if (c.label == NULL) {
@@ -229,7 +251,8 @@ static const char keys_help[] =
     "List the key pairs in a token: label, CKA_ID, type, and the private key's\n"
     "protection (sensitive, never-extractable) and usages. Logs in, so private\n"
     "halves are shown.\n"
-    "\n" CLI_TOKEN_HELP;
+    "\n"
+    "Token (one of these):\n" CLI_TOKEN_SELECT_HELP CLI_PIN_HELP;
 
 static const char *tri(int v, const char *yes, const char *no)
 {
@@ -247,7 +270,7 @@ static int cmd_keys(const cli_globals *g, int argc, char **argv)
     int done, rc;
 
     cli_token_opts_init(&o);
-    rc = parse_opts(argc, argv, "hsmca hsm keys", keys_help, NULL, NULL, NULL, &o, &done);
+    rc = parse_opts(argc, argv, "hsmca hsm keys", keys_help, USE_TOKEN | USE_PIN, NULL, NULL, NULL, &o, &done);
     if (rc != CLI_OK || done)
         goto out;
     if (cli_open_token(g, &o, 1, &hsm, &tok) != HSMCA_OK ||
@@ -345,7 +368,7 @@ static int cmd_keygen(const cli_globals *g, int argc, char **argv)
     int done, rc;
 
     cli_token_opts_init(&o);
-    rc = parse_opts(argc, argv, cmd, keygen_help, extra, keygen_take, &c, &o, &done);
+    rc = parse_opts(argc, argv, cmd, keygen_help, USE_TOKEN | USE_PIN | USE_KEY, extra, keygen_take, &c, &o, &done);
     if (rc != CLI_OK || done)
         goto out;
     if (c.type == NULL || o.key_label == NULL) {
@@ -400,7 +423,8 @@ static int cmd_pubkey(const cli_globals *g, int argc, char **argv)
     int done, rc;
 
     cli_token_opts_init(&o);
-    rc = parse_opts(argc, argv, "hsmca hsm pubkey", pubkey_help, extra, keygen_take, &c, &o, &done);
+    rc = parse_opts(argc, argv, "hsmca hsm pubkey", pubkey_help,
+                    USE_TOKEN | USE_PIN | USE_KEY, extra, keygen_take, &c, &o, &done);
     if (rc != CLI_OK || done)
         goto out;
     if (cli_check_out(c.out) != HSMCA_OK || cli_open_key(g, &o, &hsm, &tok, &key) != HSMCA_OK ||
@@ -480,7 +504,7 @@ static int cmd_sign(const cli_globals *g, int argc, char **argv)
     int done, rc;
 
     cli_token_opts_init(&o);
-    rc = parse_opts(argc, argv, cmd, sign_help, extra, keygen_take, &c, &o, &done);
+    rc = parse_opts(argc, argv, cmd, sign_help, USE_TOKEN | USE_PIN | USE_KEY, extra, keygen_take, &c, &o, &done);
     if (rc != CLI_OK || done)
         goto out;
     if (c.in == NULL || c.out == NULL) {

@@ -28,7 +28,14 @@ expect 2 "keygen without --type" -- "$hsmca" hsm keygen --token $R --key k
 expect 2 "keygen bad --type" -- "$hsmca" hsm keygen --token $R --key k --type rsa1024
 contains "bad type named" "rsa1024"
 expect 2 "bad --slot" -- "$hsmca" hsm keys --slot abc
-expect 2 "bad --key-id" -- "$hsmca" hsm keys --token $R --key-id xyz
+expect 2 "bad --key-id" -- "$hsmca" hsm pubkey --token $R --key-id xyz
+contains "bad --key-id named" "key-id"
+# Options a command does not take are refused, not ignored.
+expect 2 "tokens --key refused" -- "$hsmca" hsm tokens --key k
+contains "tokens --key: named" "unknown or incomplete option '--key'"
+expect 2 "tokens --pin-file refused" -- "$hsmca" hsm tokens --pin-file /dev/null
+expect 2 "keys --key refused" -- "$hsmca" hsm keys --token $R --key k
+expect 2 "init-token --token refused" -- "$hsmca" hsm init-token --token $R --label x --no-prompt
 expect 2 "bad --now" -- "$hsmca" --now 2026-13-01T00:00:00Z hsm tokens
 expect 2 "bad HSMCA_NOW" -- env HSMCA_NOW=yesterday "$hsmca" hsm tokens
 contains "bad HSMCA_NOW named" "HSMCA_NOW"
