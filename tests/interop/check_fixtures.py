@@ -18,7 +18,7 @@ import tempfile
 import time
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
 passed = failed = 0
@@ -780,25 +780,30 @@ def _signer(p):
     return _cert(f["responder"] if f["kind"] == "ocsp-response" else f["issuer"])
 
 
-def _signed_parts(p):
-    """(signature, the signed bytes as they are in the file, hash named outside)."""
+def _signed_parts(p, pss=None):
+    """(signature, the signed bytes as they are in the file, hash named outside;
+    for RSASSA-PSS, which this python3-cryptography does not name, SHA-256)."""
     if _label(p)["kind"] == "crl":
         c = _crl(p)
-        return c.signature, c.tbs_certlist_bytes, c.signature_hash_algorithm
+        return (c.signature, c.tbs_certlist_bytes,
+                hashes.SHA256() if pss is not None else c.signature_hash_algorithm)
     r = _resp(p)
-    return r.signature, r.tbs_response_bytes, r.signature_hash_algorithm
+    return (r.signature, r.tbs_response_bytes,
+            hashes.SHA256() if pss is not None else r.signature_hash_algorithm)
 
 
-def _verifies(p):
+def _verifies(p, pss_salt=None):
     """The signer's key verifies the signature over the signed bytes as they
     are, with the hash signatureAlgorithm names: the fault was in the bytes
     before the token signed them, not put in after."""
     from cryptography.hazmat.primitives.asymmetric import ec, padding
-    sig, data, h = _signed_parts(p)
+    sig, data, h = _signed_parts(p, pss_salt)
     key = _signer(p).public_key()
     try:
         if isinstance(key, ec.EllipticCurvePublicKey):
             key.verify(sig, data, ec.ECDSA(h))
+        elif pss_salt is not None:
+            key.verify(sig, data, padding.PSS(mgf=padding.MGF1(h), salt_length=pss_salt), h)
         else:
             key.verify(sig, data, padding.PKCS1v15(), h)
         return True
@@ -820,10 +825,21 @@ def _asn1parse_signed(p):
 
 def _neg_rev_sigalg(p, tmp):
     kind = _label(p)["kind"]
-    _, _, h = _signed_parts(p)
-    check(_verifies(p), "python3-cryptography: %s's signer verifies the signature over the "
-          "signed bytes as they are, %s" % (kind, p))
-    if "p384-sha256" in p:
+    pss = 222 if "pss-wrong-salt" in p else None
+    _, _, h = _signed_parts(p, pss)
+    check(_verifies(p, pss), "python3-cryptography: %s's signer verifies the signature over "
+          "the signed bytes as they are, %s" % (kind, p))
+    if pss is not None:
+        # BR 7.1.3.2.1: salt 32; this one verifies with 222 and not with 32
+        check(not _verifies(p, 32), "python3-cryptography: a PSS salt of 32 does not verify "
+              + p)
+        if kind == "crl":
+            out = run("openssl", "crl", "-inform", "DER", "-in", p, "-noout", "-text")[1]
+        else:
+            out = run("openssl", "ocsp", "-respin", p, "-resp_text", "-noverify")[1]
+        check("rsassaPss" in out and "Salt Length: 0xDE" in out,
+              "openssl shows rsassaPss with Salt Length 0xDE (222) in " + p, out)
+    elif "p384-sha256" in p:
         check(h.name == "sha256" and _signer(p).public_key().curve.name == "secp384r1",
               "python3-cryptography: SHA-256 signature by a P-384 key in " + p)
     elif "ecdsa-null-params" in p:
@@ -948,6 +964,8 @@ NEG_TOOL_CHECKS = {
     "invalid/crl-sigalg-ecdsa-null-params.crl": _neg_rev_sigalg,
     "invalid/crl-sigalg-sha1.crl": _neg_rev_sigalg,
     "invalid/crl-sigalg-mismatch.crl": _neg_rev_sigalg,
+    "invalid/crl-sigalg-pss-wrong-salt.crl": _neg_rev_sigalg,
+    "invalid/ocsp-sigalg-pss-wrong-salt.der": _neg_rev_sigalg,
     "invalid/ocsp-sigalg-p384-sha256.der": _neg_rev_sigalg,
     "invalid/ocsp-sigalg-ecdsa-null-params.der": _neg_rev_sigalg,
     "invalid/ocsp-sigalg-sha1.der": _neg_rev_sigalg,
