@@ -79,7 +79,8 @@ static const char revoke_help[] =
     "                       keyCompromise, affiliationChanged, superseded,\n"
     "                       cessationOfOperation, privilegeWithdrawn.\n"
     "                       certificateHold is forbidden\n"
-    "  --time TIME          when it was revoked (RFC 3339; not in the future);\n"
+    "  --time TIME          when it was revoked (RFC 3339; not in the future, not\n"
+    "                       before the precertificate was signed);\n"
     "                       default now\n";
 
 int cli_cmd_revoke(const cli_globals *g, int argc, char **argv)

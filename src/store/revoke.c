@@ -17,7 +17,7 @@
     "SELECT s.serial, s.state, s.not_after,"                                  \
     " max(s.reserved_at, coalesce(s.precert_at, 0), coalesce(s.final_at, 0),"  \
     "     coalesce(r.recorded_at, 0)),"                                       \
-    " r.serial IS NOT NULL, r.revoked_at, r.reason "                          \
+    " r.serial IS NOT NULL, r.revoked_at, r.reason, s.precert_at "            \
     "FROM serials AS s LEFT JOIN revocations AS r"                            \
     " ON r.issuer_id = s.issuer_id AND r.serial = s.serial "                  \
     "WHERE s.issuer_id = ?1"
@@ -90,6 +90,12 @@ hsmca_err hsmca_store_revoke(hsmca_store *st, int64_t issuer_id, const uint8_t *
     HSMCA_ENSURE(!cur.revoked, HSMCA_E_EXISTS,
                  "%s: it is already revoked (since %lld, reason %d); a revocation is final",
                  op.what, (long long)cur.revoked_at, cur.reason);
+    /* A certificate is not revoked before it was signed: an earlier
+     * compromise is what RFC 5280 §5.3.2's invalidityDate is for, not
+     * revocationDate (which hsmca writes). */
+    HSMCA_ENSURE(revoked_at >= sqlite3_column_int64(s, 7), HSMCA_E_INPUT,
+                 "%s: the revocation time is before the precertificate was signed (%lld s "
+                 "earlier)", op.what, (long long)(sqlite3_column_int64(s, 7) - revoked_at));
     sqlite3_finalize(s);
     s = NULL;
     HSMCA_GUARD(hsmca_store_op_prepare(

@@ -40,7 +40,10 @@ iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 command -v faketime >/dev/null || { echo "faketime is missing (scripts/deps.sh)"; exit 1; }
 
 # ---------------------------------------------------------------- hierarchy
-"$hsmca" --now "$NOW" ceremony run "$src/hsm/ceremonies/rehearsal.yaml" \
+# The ceremony two days earlier: K and Q below are issued the day before
+# NOW, so that they can be revoked then (a revocation is never earlier than
+# the precertificate).
+"$hsmca" --now 2026-11-26T12:00:00Z ceremony run "$src/hsm/ceremonies/rehearsal.yaml" \
   --hsm "$src/hsm/ceremonies/softhsm.hsm.yaml" --out "$T/ca" >/dev/null || { echo "ceremony failed"; exit 1; }
 C=$T/ca
 SUB=$C/subordinate.pem
@@ -162,11 +165,12 @@ precert F f-good;     final f-good        # final issued -> good
 precert P p-later                          # precert only now, final later
 hw() { "$hsmca" --now 2026-11-28T11:00:00Z --state "$S" "$@"; }
 precert W w-precert hw                     # precert only, forever (signed an hour earlier)
-precert K k-keycomp;  final k-keycomp      # final, revoked keyCompromise
+hk() { "$hsmca" --now 2026-11-27T08:00:00Z --state "$S" "$@"; }
+precert K k-keycomp hk;  final k-keycomp hk  # final (the day before), revoked keyCompromise
 precert U u-unspec;   final u-unspec       # final, revoked unspecified
 precert Y y-affil;    final y-affil        # final, revoked affiliationChanged
-precert Q q-precert                        # precert only, revoked superseded
-precert X x-precert                        # precert only, revoked privilegeWithdrawn
+precert Q q-precert hk                     # precert only (the day before), revoked superseded
+precert X x-precert hw                     # precert only (an hour before), revoked privilegeWithdrawn
 N=0123456789abcdef0123                     # never issued
 # A serial left reserved by a crash before signing.
 expect 99 "crash after-reserve" -- env HSMCA_FAULT=after-reserve "$hsmca" --now "$NOW" --state "$S" \
@@ -213,6 +217,8 @@ contains "odd serial named" "not an even number of hex digits"
 expect 1 "revoke at a future time" -- h revoke --issuer sub --serial "$K" --time 2026-11-28T12:00:01Z
 contains "future time explained" "in the future"
 expect 2 "revoke with an unparsable time" -- h revoke --issuer sub --serial "$K" --time yesterday
+expect 1 "revoke before the precertificate was signed" -- h revoke --issuer sub --serial "$K" --time 2026-11-27T07:59:59Z
+contains "early time explained" "before the precertificate was signed (1 s earlier)"
 expect 1 "revoke at an unknown issuer" -- h revoke --issuer nosuch --serial "$K"
 contains "unknown issuer named" "nosuch"
 expect 1 "revoke a serial of another issuer" -- h revoke --issuer root --serial "$K"
@@ -484,7 +490,8 @@ pyresp "defaults restored" "$T/pol.resp" "${D[@]}" --request "$T/pol.req" \
 # ---------------------------------------------------------------- CA-signed responder (store 2)
 precert F2 s2-good h2;  final s2-good h2
 precert W2 s2-precert h2
-precert K2 s2-revoked h2; final s2-revoked h2
+h2k() { "$hsmca" --now 2026-11-27T08:00:00Z --state "$S2" "$@"; }
+precert K2 s2-revoked h2k; final s2-revoked h2k
 expect 0 "store 2: revoke K2 cessationOfOperation" -- h2 revoke --issuer sub --serial "$K2" --reason cessationOfOperation --time 2026-11-28T08:00:00Z
 K2T=$((AT - 4 * 3600))
 ALL2=("$F2" "$W2" "$K2" "$N")

@@ -1740,6 +1740,9 @@ static void test_revoke_rules(void **state)
      * (7 is unused, 11 and -2 do not exist): refused, d stays good. */
     expect_err(hsmca_store_revoke(f->st, f->sub, d, n, T0 + 101, 1, T0 + 100), HSMCA_E_INPUT,
                "the revocation time is in the future (1 s after now)");
+    /* ... or before the precertificate was signed (T0 + 1) */
+    expect_err(hsmca_store_revoke(f->st, f->sub, d, n, T0, 1, T0 + 100), HSMCA_E_INPUT,
+               "the revocation time is before the precertificate was signed (1 s earlier)");
     expect_err(hsmca_store_revoke(f->st, f->sub, d, n, T0 + 10, 7, T0 + 100), HSMCA_E_INPUT,
                "reason code 7 is not one BR 7.2.2 allows");
     expect_err(hsmca_store_revoke(f->st, f->sub, d, n, T0 + 10, 11, T0 + 100), HSMCA_E_INPUT,
@@ -1756,9 +1759,18 @@ static void test_revoke_rules(void **state)
     hsmca_store_cert_free(c);
     assert_int_equal(revocation_rows(db), 2);
     assert_int_equal(events_of(db, "revoke", d, n), 0);
-    /* Revoked exactly now is fine. */
+    /* Revoked exactly now, or exactly when signed, is fine. */
     do_revoke(f, d, n, T0 + 100, 9, T0 + 100);
     assert_int_equal(revocation_rows(db), 3);
+    {
+        uint8_t e[8];
+
+        serial_n(e, 0x505);
+        expect_ok(hsmca_store_serial_reserve(f->st, f->sub, e, n, T0), "reserve");
+        do_precert(f, e, n);
+        do_revoke(f, e, n, T0 + 1, -1, T0 + 100);
+    }
+    assert_int_equal(revocation_rows(db), 4);
     sqlite3_close(db);
 }
 
@@ -1778,13 +1790,13 @@ static void test_revoke_reasons(void **state)
         n = serial_n(sn, 0x600 + i);
         expect_ok(hsmca_store_serial_reserve(f->st, f->sub, sn, n, T0), "reserve");
         do_precert(f, sn, n);
-        do_revoke(f, sn, n, T0 + i, reasons[i], T0 + 50);
+        do_revoke(f, sn, n, T0 + 1 + i, reasons[i], T0 + 50);
     }
     for (uint32_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++) {
         n = serial_n(sn, 0x600 + i);
         expect_ok(hsmca_store_cert_get(f->st, f->sub, sn, n, &c), "get");
         assert_int_equal(c->revoked, 1);
-        assert_int_equal(c->revoked_at, T0 + i);
+        assert_int_equal(c->revoked_at, T0 + 1 + i);
         assert_int_equal(c->reason, reasons[i]);
         hsmca_store_cert_free(c);
     }
