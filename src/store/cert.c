@@ -109,7 +109,7 @@ static hsmca_err run(store_op *op, sqlite3_stmt *s, int rc, int *changes)
     if (rc != SQLITE_DONE)
         STORE_OP_FAIL(op, rc);
     if (changes != NULL)
-        *changes = sqlite3_changes(op->st->db);
+        *changes = sqlite3_changes(op->db);
 out:
     sqlite3_reset(s);
     return err;

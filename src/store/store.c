@@ -185,14 +185,16 @@ hsmca_err hsmca_store_op_begin(store_op *op, hsmca_store *st, int write, const c
     va_end(ap);
     if (st == NULL)
         return hsmca_err_setf(HSMCA_E_USAGE, "%s: no store", op->what);
-    pthread_mutex_lock(&st->lock);
+    op->db = write || st->rdb == NULL ? st->db : st->rdb;
+    op->lock = op->db == st->db ? &st->lock : &st->rlock;
+    pthread_mutex_lock(op->lock);
     /* IMMEDIATE takes the write lock now, waiting (busy timeout) for other
      * writers, so the checks we make inside still hold when we write. */
-    rc = sqlite3_exec(st->db, write ? "BEGIN IMMEDIATE" : "BEGIN", NULL, NULL, NULL);
+    rc = sqlite3_exec(op->db, write ? "BEGIN IMMEDIATE" : "BEGIN", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
-        hsmca_err err = hsmca_store_fail_db(st->db, rc, "%s", op->what);
-        rollback_quietly(st->db);
-        pthread_mutex_unlock(&st->lock);
+        hsmca_err err = hsmca_store_fail_db(op->db, rc, "%s", op->what);
+        rollback_quietly(op->db);
+        pthread_mutex_unlock(op->lock);
         return err;
     }
     op->active = 1;
@@ -201,53 +203,56 @@ hsmca_err hsmca_store_op_begin(store_op *op, hsmca_store *st, int write, const c
 
 hsmca_err hsmca_store_op_end(store_op *op, hsmca_err err)
 {
-    hsmca_store *st = op->st;
-
     sqlite3_finalize(op->event);
     op->event = NULL;
     if (!op->active)
         return err;
     if (err == HSMCA_OK) {
         /* synchronous=FULL: when COMMIT returns, the WAL is on disk. */
-        int rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+        int rc = sqlite3_exec(op->db, "COMMIT", NULL, NULL, NULL);
         if (rc != SQLITE_OK)
-            err = hsmca_store_fail_db(st->db, rc, "%s", op->what);
+            err = hsmca_store_fail_db(op->db, rc, "%s", op->what);
     }
     if (err != HSMCA_OK)
-        rollback_quietly(st->db);
+        rollback_quietly(op->db);
     op->active = 0;
-    pthread_mutex_unlock(&st->lock);
+    pthread_mutex_unlock(op->lock);
     return err;
 }
 
 hsmca_err hsmca_store_op_prepare(store_op *op, const char *sql, sqlite3_stmt **out)
 {
-    int rc = sqlite3_prepare_v2(op->st->db, sql, -1, out, NULL);
+    int rc = sqlite3_prepare_v2(op->db, sql, -1, out, NULL);
 
     if (rc != SQLITE_OK) {
         sqlite3_finalize(*out);
         *out = NULL;
-        return hsmca_store_fail_db(op->st->db, rc, "%s", op->what);
+        return hsmca_store_fail_db(op->db, rc, "%s", op->what);
     }
     return HSMCA_OK;
 }
 
 hsmca_err hsmca_store_op_fail(store_op *op, int rc)
 {
-    return hsmca_store_fail_db(op->st->db, rc, "%s", op->what);
+    return hsmca_store_fail_db(op->db, rc, "%s", op->what);
 }
 
 hsmca_err hsmca_store_issuer_name(hsmca_store *st, int64_t id, const char *what, char *name)
 {
     hsmca_err err = HSMCA_OK;
+    sqlite3 *db = NULL;
+    pthread_mutex_t *lock = NULL;
     sqlite3_stmt *s = NULL;
     const unsigned char *t;
     int rc, locked = 0;
 
     HSMCA_ENSURE(st != NULL, HSMCA_E_USAGE, "%s: no store", what);
-    pthread_mutex_lock(&st->lock);
+    /* A read: on the read connection (once open), not behind a writer */
+    db = st->rdb != NULL ? st->rdb : st->db;
+    lock = db == st->db ? &st->lock : &st->rlock;
+    pthread_mutex_lock(lock);
     locked = 1;
-    rc = sqlite3_prepare_v2(st->db, "SELECT name FROM issuers WHERE id = ?1", -1, &s, NULL);
+    rc = sqlite3_prepare_v2(db, "SELECT name FROM issuers WHERE id = ?1", -1, &s, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_int64(s, 1, id);
     if (rc == SQLITE_OK)
@@ -256,14 +261,14 @@ hsmca_err hsmca_store_issuer_name(hsmca_store *st, int64_t id, const char *what,
         HSMCA_FAIL(HSMCA_E_NOT_FOUND, "%s: no issuer with id %lld is registered", what,
                    (long long)id);
     if (rc != SQLITE_ROW)
-        STORE_DB_FAIL(st->db, rc, "%s", what);
+        STORE_DB_FAIL(db, rc, "%s", what);
     t = sqlite3_column_text(s, 0);
     HSMCA_ENSURE(t != NULL, HSMCA_E_NOMEM, "out of memory reading the store");
     snprintf(name, HSMCA_STORE_NAME_MAX + 1, "%s", (const char *)t);
 out:
     sqlite3_finalize(s);
     if (locked)
-        pthread_mutex_unlock(&st->lock);
+        pthread_mutex_unlock(lock);
     return err;
 }
 
@@ -455,6 +460,7 @@ hsmca_err hsmca_store_open(const char *state_dir, hsmca_store **out)
     st = calloc(1, sizeof *st);
     HSMCA_ALLOC(st);
     pthread_mutex_init(&st->lock, NULL);
+    pthread_mutex_init(&st->rlock, NULL);
     st->dir = strdup(state_dir);
     HSMCA_ALLOC(st->dir);
     n = strlen(state_dir) + sizeof "/" HSMCA_STORE_DB_NAME;
@@ -473,6 +479,20 @@ hsmca_err hsmca_store_open(const char *state_dir, hsmca_store **out)
         STORE_DB_FAIL(st->db, rc, "cannot open the store %s", st->path);
     HSMCA_GUARD(configure(st));
     HSMCA_GUARD(hsmca_store_migrate(st));
+    /* The read connection, once the schema is current (it never writes;
+     * the file is in WAL mode already). */
+    rc = sqlite3_open_v2(st->path, &st->rdb,
+                         SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_extended_result_codes(st->rdb, 1);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_busy_timeout(st->rdb, HSMCA_STORE_BUSY_TIMEOUT_MS);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_db_config(st->rdb, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_db_config(st->rdb, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL);
+    if (rc != SQLITE_OK)
+        STORE_DB_FAIL(st->rdb, rc, "cannot open the store %s for reading", st->path);
     *out = st;
     st = NULL;
 out:
@@ -486,9 +506,12 @@ void hsmca_store_close(hsmca_store *st)
         return;
     /* Every statement is finalized by the call that prepared it, so this
      * closes now (and, as the last connection, checkpoints the WAL). */
+    if (st->rdb != NULL)
+        sqlite3_close_v2(st->rdb);
     if (st->db != NULL)
         sqlite3_close_v2(st->db);
     pthread_mutex_destroy(&st->lock);
+    pthread_mutex_destroy(&st->rlock);
     free(st->dir);
     free(st->path);
     free(st);

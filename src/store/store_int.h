@@ -27,12 +27,18 @@
 #define HSMCA_STORE_HEX_MAX (2 * HSMCA_STORE_SERIAL_MAX + 1)
 
 struct hsmca_store {
-    sqlite3 *db;            /* one connection, SQLITE_OPEN_FULLMUTEX */
+    sqlite3 *db;            /* the writing connection, SQLITE_OPEN_FULLMUTEX */
+    /* A read-only connection for the calls that only read (OCSP and CRL
+     * status, lookups, the event log): they take a WAL snapshot and never
+     * wait for a writer, so they must not queue behind a write call that
+     * waits (busy timeout) for another process's write lock. */
+    sqlite3 *rdb;
     char *dir;              /* the state directory */
     char *path;             /* dir/hsmca.db */
-    /* Serialises whole API calls: a transaction spans several statements
-     * on the one connection, so SQLite's own per-call mutex is not enough. */
-    pthread_mutex_t lock;
+    /* Serialise whole API calls on each connection: a transaction spans
+     * several statements, so SQLite's own per-call mutex is not enough. */
+    pthread_mutex_t lock;   /* db */
+    pthread_mutex_t rlock;  /* rdb */
 };
 
 /* Set an error for a failed SQLite call: code from rc (busy/locked, I/O and
@@ -69,6 +75,8 @@ int hsmca_store_user_version(hsmca_store *st);
  * Zero-initialise ({0}) so that store_op_end is safe before store_op_begin. */
 typedef struct store_op {
     hsmca_store *st;
+    sqlite3 *db;            /* the connection of this call (st->db or st->rdb) */
+    pthread_mutex_t *lock;  /* and its lock */
     int active;             /* lock held and transaction open */
     char what[320];
     /* The event INSERT, prepared on the call's first event and reused for
