@@ -414,20 +414,30 @@ out:
     return err;
 }
 
+/* What every connection of ours gets: extended result codes, the busy
+ * timeout, defensive mode (no writable_schema or other ways for SQL to
+ * damage the file) and an untrusted schema (triggers cannot call risky
+ * functions). */
+static int conn_settings(sqlite3 *db)
+{
+    int rc = sqlite3_extended_result_codes(db, 1);
+
+    if (rc == SQLITE_OK)
+        rc = sqlite3_busy_timeout(db, HSMCA_STORE_BUSY_TIMEOUT_MS);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL);
+    return rc;
+}
+
 static hsmca_err configure(hsmca_store *st)
 {
     hsmca_err err = HSMCA_OK;
     char val[32];
     int rc;
 
-    sqlite3_extended_result_codes(st->db, 1);
-    rc = sqlite3_busy_timeout(st->db, HSMCA_STORE_BUSY_TIMEOUT_MS);
-    /* Defensive: no writable_schema or other ways for SQL to damage the
-     * file; untrusted schema: triggers cannot call risky functions. */
-    if (rc == SQLITE_OK)
-        rc = sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_db_config(st->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL);
+    rc = conn_settings(st->db);
     if (rc != SQLITE_OK)
         STORE_DB_FAIL(st->db, rc, "cannot configure the store %s", st->path);
     /* Per connection, and off by default: without it the REFERENCES
@@ -484,13 +494,7 @@ hsmca_err hsmca_store_open(const char *state_dir, hsmca_store **out)
     rc = sqlite3_open_v2(st->path, &st->rdb,
                          SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW, NULL);
     if (rc == SQLITE_OK)
-        rc = sqlite3_extended_result_codes(st->rdb, 1);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_busy_timeout(st->rdb, HSMCA_STORE_BUSY_TIMEOUT_MS);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_db_config(st->rdb, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_db_config(st->rdb, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL);
+        rc = conn_settings(st->rdb);
     if (rc != SQLITE_OK)
         STORE_DB_FAIL(st->rdb, rc, "cannot open the store %s for reading", st->path);
     *out = st;
