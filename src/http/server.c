@@ -128,16 +128,19 @@ static int64_t covering_id(const ocsp_entry *e, const hsmca_store_change *v, siz
     memset(&key, 0, sizeof key);
     key.issuer_id = e->issuer_id;
     for (int pass = 0; pass < 2; pass++) {
+        size_t at, i;
+
         if (pass == 1)
             key.serial = e->serial;
         m = bsearch(&key, v, n, sizeof *v, change_cmp);
         if (m == NULL)
             continue;
         /* equal keys are neighbours once sorted */
-        for (const hsmca_store_change *q = m; q >= v && change_cmp(q, &key) == 0; q--)
-            id = q->id > id ? q->id : id;
-        for (const hsmca_store_change *q = m + 1; q < v + n && change_cmp(q, &key) == 0; q++)
-            id = q->id > id ? q->id : id;
+        at = (size_t)(m - v);
+        for (i = at; i > 0 && change_cmp(&v[i - 1], &key) == 0; i--)
+            ;
+        for (; i < n && change_cmp(&v[i], &key) == 0; i++)
+            id = v[i].id > id ? v[i].id : id;
     }
     return id;
 }
@@ -849,7 +852,11 @@ static void follow_events(hsmca_http *h)
         hsmca_log(HSMCA_LOG_WARN, "store watcher: %s", hsmca_err_message());
         hsmca_err_clear();
     }
-    invalidate_many(h, v, keep, 1);
+    /* The policy lives in the responder's memory, not in the store: an
+     * answer signed after the policy's event but before this reload used
+     * the old one. So a reload drops every answer it covers, and those
+     * being signed, as the server's own changes do. */
+    invalidate_many(h, v, keep, !reload);
     free(v);
 }
 

@@ -289,6 +289,39 @@ want_err "a malformed SCT" 400 input "scts[0]"
 req GET "/api/v1/certificates/sub/$s2"
 is "lookup of the precert-only serial: state, OCSP status" "$(jq -r '[.state, .ocsp_status, .certificate, .revoked] | @tsv' <<<"$body")" "$(printf 'precert\tgood\t\t')"
 
+# ---------------------------------------------------------------- OCSP: a policy change by another process
+# The policy lives in the server's memory: the store watcher reloads it and
+# must drop every pre-signed answer it covers, including one signed after
+# the change was committed but before the reload (docs/serve.md). Each step
+# asks about a fresh precert-only serial, so that its first answer is
+# signed, not taken from the cache, right after the change.
+# pol_status REQ: the status the server gives now for REQ (plain, cacheable).
+pol_status() {
+  curl -s -m 10 -X POST -H 'Content-Type: application/ocsp-request' --data-binary "@$1" \
+    -o "$T/pol.der" "$B/ocsp/sub"
+  openssl ocsp -respin "$T/pol.der" -resp_text -noverify 2>/dev/null | awk '/Cert Status:/ {print $3; exit}'
+}
+# wait_status REQ WANT: poll (at most 5 s) until the server answers WANT.
+wait_status() {
+  local st=
+  for _ in $(seq 50); do st=$(pol_status "$1"); [ "$st" = "$2" ] && break; sleep 0.1; done
+  echo "$st"
+}
+step=0
+for want in unknown good unknown good; do
+  step=$((step + 1))
+  precert_json "$T/pol$step.json" "policy$step.example.com"
+  jpostf /api/v1/precert "$T/pol$step.json"
+  ps=$(jq -r .serial <<<"$body")
+  assigned "$ps"
+  openssl ocsp -issuer "$SUB" -serial "0x$ps" -no_nonce -reqout "$T/pol$step.req" >/dev/null 2>&1
+  h issuer policy sub --precert-only "$want" >/dev/null 2>&1
+  pol_status "$T/pol$step.req" >/dev/null   # signed before the reload, maybe
+  is "policy: precert-only -> $want from another process (step $step)" "$(wait_status "$T/pol$step.req" "$want")" "$want"
+  sleep 1                                   # the watcher has run since (every 0.5 s)
+  is "policy: still $want a second later (step $step)" "$(pol_status "$T/pol$step.req")" "$want"
+done
+
 # ---------------------------------------------------------------- OCSP: good, precert-only, revoked, unknown
 precert_json "$T/p3.json" revoke-me.example.com
 jpostf /api/v1/precert "$T/p3.json"
