@@ -181,6 +181,10 @@ typedef struct hsmca_store_cert {
     int revoked;               /* revocation (issue #5) */
     hsmca_time revoked_at;
     int reason;                /* RFC 5280 code, -1 = none */
+    int claimed;               /* a final was claimed (hsmca_store_finals_claim) */
+    hsmca_time claimed_at;
+    uint8_t *claim_sct_list;   /* its SCT list (TLS), or NULL */
+    size_t claim_sct_list_len;
 } hsmca_store_cert;
 
 /* HSMCA_E_NOT_FOUND if the issuer never reserved this serial. */
@@ -244,6 +248,8 @@ typedef struct hsmca_store_final {
 typedef struct hsmca_store_final_claim {
     hsmca_store_serial serial;
     uint8_t tbs_sha256[32];
+    const uint8_t *sct_list;      /* the TLS SignedCertificateTimestampList the */
+    size_t sct_list_len;          /* final embeds (kept to finish it), or NULL/0 */
 } hsmca_store_final_claim;
 
 /* Claim n finals before the token signs them, in one transaction (the

@@ -694,6 +694,12 @@ typedef struct fin_item {
     uint8_t *tbs;              /* the TBS that was linted */
     size_t tbs_len;
     uint8_t tbs_sha256[32];    /* its hash, as claimed in the store */
+    hsmca_sct *const *scts;    /* the SCTs: the request's, or the claimed ones */
+    size_t n_scts;
+    hsmca_sct **claimed;       /* decoded from the claim (owned), or NULL */
+    size_t n_claimed;
+    uint8_t *sct_list;         /* the SCT list (TLS), kept with the claim */
+    size_t sct_list_len;
     uint8_t *der;              /* the signed final certificate */
     size_t der_len;
     hsmca_store_serial serial;
@@ -703,9 +709,16 @@ typedef struct fin_item {
 static void fin_item_drop(fin_item *it)
 {
     if (it->stored != NULL)
-        for (size_t i = 0; i < it->req->n_scts; i++)
+        for (size_t i = 0; i < it->n_scts; i++)
             free(it->stored[i].tls);
     free(it->stored);
+    hsmca_ct_sct_list_free(it->claimed, it->n_claimed);
+    free(it->sct_list);
+    it->claimed = NULL;
+    it->n_claimed = 0;
+    it->scts = NULL;
+    it->n_scts = 0;
+    it->sct_list = NULL;
     hsmca_store_cert_free(it->c);
     X509_free(it->precert);
     X509_free(it->final);
@@ -760,10 +773,22 @@ static hsmca_err fin_prepare(hsmca_ca *ca, fin_item *it, int dup, const hsmca_ct
     char sx[2 * HSMCA_X509_SERIAL_MAX + 1];
 
     hex(it->serial.b, it->serial.len, sx, sizeof(sx));
-    HSMCA_ENSURE(req->n_scts >= 1 && req->scts != NULL, HSMCA_E_INPUT,
-                 "a final certificate needs at least one SCT");
     HSMCA_ENSURE(it->c != NULL, HSMCA_E_NOT_FOUND,
                  "issuer '%s' has no precertificate with serial %s", ca->issuer->name, sx);
+    it->scts = req->scts;
+    it->n_scts = req->n_scts;
+    if (req->n_scts == 0 && it->c->claimed && it->c->claim_sct_list != NULL &&
+        it->c->state == HSMCA_SERIAL_PRECERT) {
+        /* No SCTs given: finish the final claimed before (a run cut off
+         * between its claim and its record) with the SCTs it claimed. */
+        HSMCA_GUARD(hsmca_ct_sct_list_decode(it->c->claim_sct_list, it->c->claim_sct_list_len,
+                                             &it->claimed, &it->n_claimed));
+        it->scts = it->claimed;
+        it->n_scts = it->n_claimed;
+    }
+    HSMCA_ENSURE(it->n_scts >= 1 && it->scts != NULL, HSMCA_E_INPUT,
+                 "a final certificate needs at least one SCT (serial %s has no claimed final "
+                 "whose SCTs could be used)", sx);
     HSMCA_ENSURE(it->c->state != HSMCA_SERIAL_FINAL && !dup, HSMCA_E_EXISTS,
                  "serial %s of issuer '%s' already has its final certificate%s; a "
                  "precertificate gets at most one (BR 7.1.2.9, MRSP 5.2)", sx, ca->issuer->name,
@@ -779,10 +804,10 @@ static hsmca_err fin_prepare(hsmca_ca *ca, fin_item *it, int dup, const hsmca_ct
      * precertificate entry (RFC 6962 §3.2, CONFORMANCE.md §11). */
     HSMCA_ENSURE(n_logs > 0 && logs != NULL, HSMCA_E_USAGE,
                  "no CT log keys to verify the SCTs against");
-    it->stored = calloc(req->n_scts, sizeof(*it->stored));
+    it->stored = calloc(it->n_scts, sizeof(*it->stored));
     HSMCA_ALLOC(it->stored);
-    for (size_t i = 0; i < req->n_scts; i++) {
-        const hsmca_sct *sct = req->scts[i];
+    for (size_t i = 0; i < it->n_scts; i++) {
+        const hsmca_sct *sct = it->scts[i];
         const hsmca_ct_log *log = hsmca_ct_log_find(logs, n_logs, sct->log_id);
         char lx[65];
 
@@ -790,7 +815,7 @@ static hsmca_err fin_prepare(hsmca_ca *ca, fin_item *it, int dup, const hsmca_ct
         HSMCA_ENSURE(log != NULL, HSMCA_E_VERIFY, "SCT %zu is from log %s, which is not one "
                      "of the %zu configured logs", i + 1, lx, n_logs);
         for (size_t j = 0; j < i; j++)
-            HSMCA_ENSURE(memcmp(req->scts[j]->log_id, sct->log_id, 32) != 0, HSMCA_E_INPUT,
+            HSMCA_ENSURE(memcmp(it->scts[j]->log_id, sct->log_id, 32) != 0, HSMCA_E_INPUT,
                          "SCTs %zu and %zu are from the same log (%s)", j + 1, i + 1, log->name);
         err = hsmca_ct_sct_verify(sct, log->key, it->precert, ca->cert);
         if (err != HSMCA_OK) {
@@ -802,7 +827,9 @@ static hsmca_err fin_prepare(hsmca_ca *ca, fin_item *it, int dup, const hsmca_ct
         HSMCA_GUARD(hsmca_ct_sct_encode(sct, &it->stored[i].tls, &it->stored[i].tls_len));
     }
 
-    HSMCA_GUARD(hsmca_ct_final_from_precert(it->precert, req->scts, req->n_scts, &it->final));
+    HSMCA_GUARD(hsmca_ct_sct_list_encode(it->scts, it->n_scts, &it->sct_list,
+                                         &it->sct_list_len));
+    HSMCA_GUARD(hsmca_ct_final_from_precert(it->precert, it->scts, it->n_scts, &it->final));
     in = (hsmca_lint_input){NULL, HSMCA_PROFILE_TLS_SERVER, ca->cert, now, req->skip_lints, 0};
     err = hsmca_ca_presign_lint(it->final, hsmca_hsm_key_get0_public(ca->key), &in, &it->tbs,
                                 &it->tbs_len, &res);
@@ -839,8 +866,10 @@ static hsmca_err fin_store(hsmca_ca *ca, fin_item *items, size_t n, int claim, h
             if (!it->live)
                 continue;
             recs[m] = (hsmca_store_final){it->serial,   it->der,           it->der_len,
-                                          it->stored,   it->req->n_scts,   it->tbs_sha256};
-            claims[m].serial = it->serial;
+                                          it->stored,   it->n_scts,        it->tbs_sha256};
+            claims[m] = (hsmca_store_final_claim){.serial = it->serial,
+                                                  .sct_list = it->sct_list,
+                                                  .sct_list_len = it->sct_list_len};
             memcpy(claims[m].tbs_sha256, it->tbs_sha256, 32);
             idx[m++] = i;
         }
@@ -970,7 +999,7 @@ hsmca_err hsmca_ca_issue_finals(hsmca_ca *ca, const hsmca_ca_final_request *reqs
             continue;
         hex(it->serial.b, it->serial.len, sx, sizeof(sx));
         hsmca_log_info("issuer '%s': final certificate %s issued with %zu SCTs",
-                       ca->issuer->name, sx, it->req->n_scts);
+                       ca->issuer->name, sx, it->n_scts);
         out[i].cert = it->final;
         it->final = NULL;
     }

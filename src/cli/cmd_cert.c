@@ -121,6 +121,11 @@ static int run_cert(const cli_globals *g, int argc, char **argv, int export)
         }
         if (c->state == HSMCA_SERIAL_FINAL)
             printf("scts: %zu\n", c->n_scts);
+        /* A final claimed but never recorded (a run cut off): only that
+         * final can be finished, `issue final --serial` without --sct. */
+        if (c->claimed && c->state == HSMCA_SERIAL_PRECERT)
+            printf("final-claimed: %s (finish it: hsmca issue final --serial %s, no --sct)\n",
+                   hsmca_clock_format(c->claimed_at, when, sizeof(when)), a.serial);
         if (c->revoked)
             printf("revoked: %s\nreason: %s\n",
                    hsmca_clock_format(c->revoked_at, when, sizeof(when)),

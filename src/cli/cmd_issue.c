@@ -53,7 +53,7 @@ static const char precert_help[] =
 
 static const char final_help[] =
     "Usage: hsmca [--state DIR] issue final --issuer NAME (--serial HEX | --precert FILE)\n"
-    "           --sct FILE... [--log-key FILE...] [--out FILE]\n"
+    "           [--sct FILE...] [--log-key FILE...] [--out FILE]\n"
     "\n"
     "Issue the final certificate for a stored precertificate: every SCT must\n"
     "verify against a known log key over this precertificate; the final TBS is\n"
@@ -65,7 +65,9 @@ static const char final_help[] =
     "  --precert FILE       or the precertificate itself (must match the stored one)\n"
     "  --sct FILE           an SCT: an RFC 6962 add-pre-chain JSON response or a\n"
     "                       TLS-encoded SignedCertificateTimestamp (repeatable; embedded\n"
-    "                       in this order)\n"
+    "                       in this order). Without --sct: finish the final that was\n"
+    "                       claimed for this precertificate before (a run cut off\n"
+    "                       after its claim), with the SCTs it claimed\n"
     "  --log-key FILE       a CT log's public key (PEM; repeatable). Default: every\n"
     "                       STATE/ct-logs/*.pem\n"
     "  --out FILE           write the final certificate (PEM); default stdout\n"
@@ -381,7 +383,8 @@ static hsmca_err do_final(const cli_globals *g, struct issue_args *a)
 
     HSMCA_ENSURE((a->serial == NULL) != (a->precert == NULL), HSMCA_E_USAGE,
                  "give exactly one of --serial HEX and --precert FILE");
-    HSMCA_ENSURE(a->n_scts > 0, HSMCA_E_USAGE, "at least one --sct FILE is required");
+    /* Without --sct only a final claimed before can be finished (the CA
+     * says so when there is none). */
     HSMCA_GUARD(cli_check_out(a->out));
     if (a->serial != NULL)
         HSMCA_GUARD(cli_parse_serial(a->serial, serial, &serial_len));

@@ -194,7 +194,9 @@ out:
  * what /proc/PID/environ shows and what a core file would hold, and
  * unsetenv alone leaves them. A later read of the same variable (serve
  * opening a second token) gets the kept copy, unless the variable was set
- * again since. */
+ * again since. getenv/unsetenv are not safe against other threads reading
+ * the environment: PINs are read before a process starts its threads
+ * (cmd_serve opens every token before the server starts). */
 #define ENV_PINS_MAX 16
 
 static struct {
@@ -235,8 +237,11 @@ static hsmca_err pin_from_env_kept(const char *var, const char *what, int *out_f
         HSMCA_GUARD(pin_from_env(var, value, what, &s));
         /* A full table (or an odd name) leaves the variable as it is rather
          * than lose the PIN for a later read. */
-        if (i == env_pins_n && (i == ENV_PINS_MAX || strlen(var) >= sizeof env_pins[0].name))
+        if (i == env_pins_n && (i == ENV_PINS_MAX || strlen(var) >= sizeof env_pins[0].name)) {
+            hsmca_log_warn("the PIN in $%s stays in the environment (too many PIN variables, "
+                           "or a name of 64 characters or more)", var);
             goto done;
+        }
         if (i == env_pins_n)
             snprintf(env_pins[env_pins_n++].name, sizeof env_pins[0].name, "%s", var);
         hsmca_secret_free(env_pins[i].pin);

@@ -344,6 +344,9 @@ static hsmca_err scts_member(json_t *body, hsmca_sct **v, size_t *n)
     size_t tls_len = 0;
 
     *n = 0;
+    /* Absent: finish the final claimed before, with its SCTs (src/ca). */
+    if (a == NULL)
+        goto out;
     HSMCA_ENSURE(json_is_array(a) && json_array_size(a) >= 1 &&
                      json_array_size(a) <= API_SCTS_MAX,
                  HSMCA_E_INPUT, "\"scts\" must be an array of 1 to %d SCTs", API_SCTS_MAX);

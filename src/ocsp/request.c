@@ -132,10 +132,12 @@ hsmca_err hsmca_ocsp_request_parse(const uint8_t *der, size_t len, hsmca_ocsp_re
     HSMCA_ENSURE(r != NULL, HSMCA_E_INPUT, "the request is not a DER OCSPRequest");
     HSMCA_ENSURE(p == der + len, HSMCA_E_INPUT, "%zu octets follow the OCSPRequest",
                  len - (size_t)(p - der));
-    /* RFC 6960 §4.1 defines the request in DER. OpenSSL reads BER too
-     * (indefinite and non-minimal lengths, constructed strings): such a
-     * request encodes back to other octets. (OpenSSL keeps a BOOLEAN's
-     * octet as sent, so a TRUE other than FF is not caught here.) */
+    /* RFC 6960 §4.1 defines the request in DER. OpenSSL reads BER too: a
+     * request with indefinite or non-minimal lengths or constructed strings
+     * in the parts OpenSSL re-encodes encodes back to other octets and is
+     * refused. Not caught: what OpenSSL keeps as sent (a BOOLEAN's octet,
+     * an explicit DEFAULT version, the requestorName, the optional
+     * signature's certificates, extension values' contents). */
     n = i2d_OCSP_REQUEST(r, &re);
     HSMCA_ENSURE(n > 0 && (size_t)n == len && memcmp(re, der, len) == 0, HSMCA_E_INPUT,
                  "the request is BER, not DER (RFC 6960 §4.1; X.690 §10)");

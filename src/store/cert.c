@@ -476,18 +476,25 @@ hsmca_err hsmca_store_finals_claim(hsmca_store *st, int64_t issuer_id,
             HSMCA_ENSURE(memcmp(prior, c->tbs_sha256, 32) == 0, HSMCA_E_EXISTS,
                          "%s: another final (with other SCTs) was claimed for it before, and "
                          "the token may have signed it; a precertificate gets one final, so "
-                         "finish it with the same SCTs in the same order", what);
+                         "finish it with the same SCTs in the same order (hsmca issue final "
+                         "--serial without --sct uses the claimed ones)", what);
             continue;
         }
         HSMCA_GUARD(stmt(&op, &cs.claim,
-                         "INSERT INTO final_claims (issuer_id, serial, tbs_sha256, claimed_at) "
-                         "VALUES (?1, ?2, ?3, ?4)"));
+                         "INSERT INTO final_claims (issuer_id, serial, tbs_sha256, claimed_at, "
+                         "sct_list) VALUES (?1, ?2, ?3, ?4, ?5)"));
         rc = hsmca_store_bind_serial(cs.claim, issuer_id, c->serial.b, c->serial.len);
         if (rc == SQLITE_OK)
             rc = hsmca_store_bind_blob(cs.claim, 3, c->tbs_sha256, 32);
         if (rc == SQLITE_OK)
             rc = sqlite3_bind_int64(cs.claim, 4, now);
+        if (rc == SQLITE_OK)
+            rc = c->sct_list != NULL && c->sct_list_len > 0
+                     ? hsmca_store_bind_blob(cs.claim, 5, c->sct_list, c->sct_list_len)
+                     : sqlite3_bind_null(cs.claim, 5);
         HSMCA_GUARD(run(&op, cs.claim, rc, NULL));
+        HSMCA_GUARD(hsmca_store_op_event(&op, issuer_id, c->serial.b, c->serial.len,
+                                         "final-claim", NULL, now));
     }
 out:
     return batch_end(&op, &cs, err, i, n, out_index);
@@ -581,6 +588,7 @@ void hsmca_store_cert_free(hsmca_store_cert *c)
         return;
     free(c->precert_der);
     free(c->final_der);
+    free(c->claim_sct_list);
     for (size_t i = 0; c->scts != NULL && i < c->n_scts; i++)
         free(c->scts[i].tls);
     free(c->scts);
@@ -643,9 +651,11 @@ static hsmca_err cert_read(store_op *op, cert_stmts *cs, int64_t issuer_id, cons
     HSMCA_GUARD(stmt(
         op, &cs->row,
         "SELECT s.state, s.reserved_at, s.precert_der, s.not_before, s.not_after, s.final_der,"
-        " r.serial IS NOT NULL, r.revoked_at, r.reason "
+        " r.serial IS NOT NULL, r.revoked_at, r.reason,"
+        " c.serial IS NOT NULL, c.claimed_at, c.sct_list "
         "FROM serials AS s LEFT JOIN revocations AS r"
         " ON r.issuer_id = s.issuer_id AND r.serial = s.serial "
+        "LEFT JOIN final_claims AS c ON c.issuer_id = s.issuer_id AND c.serial = s.serial "
         "WHERE s.issuer_id = ?1 AND s.serial = ?2"));
     s = cs->row;
     rc = hsmca_store_bind_serial(s, issuer_id, serial, serial_len);
@@ -671,6 +681,9 @@ static hsmca_err cert_read(store_op *op, cert_stmts *cs, int64_t issuer_id, cons
     c->revoked_at = c->revoked ? sqlite3_column_int64(s, 7) : 0;
     c->reason = c->revoked && sqlite3_column_type(s, 8) != SQLITE_NULL ? sqlite3_column_int(s, 8)
                                                                        : -1;
+    c->claimed = sqlite3_column_int(s, 9);
+    c->claimed_at = c->claimed ? sqlite3_column_int64(s, 10) : 0;
+    HSMCA_GUARD(hsmca_store_col_blob(s, 11, &c->claim_sct_list, &c->claim_sct_list_len));
     sqlite3_reset(s);
     if (c->state == HSMCA_SERIAL_FINAL)
         HSMCA_GUARD(read_scts(op, cs, c));

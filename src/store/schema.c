@@ -224,6 +224,9 @@ static const char *const migration_3[] = {
     "  issuer_id INTEGER NOT NULL,\n"
     "  serial BLOB NOT NULL,\n"
     "  tbs_sha256 BLOB NOT NULL CHECK (length(tbs_sha256) = 32),\n"
+    /* the SCT list the claimed final embeds (RFC 6962 §3.3), so that a
+     * final cut off after its claim can be finished with it */
+    "  sct_list BLOB,\n"
     "  claimed_at INTEGER NOT NULL,\n"
     "  PRIMARY KEY (issuer_id, serial),\n"
     "  FOREIGN KEY (issuer_id, serial) REFERENCES serials (issuer_id, serial)\n"

@@ -265,15 +265,22 @@ crash after-final-sign issue final --issuer sub --serial "$cs" --sct "$T/c3.sct"
 expect 0 "sqlite3: still precert-only after the crash" -- sh -c "[ \$(sqlite3 '$db' \"select state from serials where hex(serial)='$cs'\") = precert ]"
 # The final was claimed (its TBS hash committed) before the token signed it:
 # another SCT list means another final, which the token may never sign now.
+expect 0 "cert show names the claim" -- h cert show --issuer sub --serial "$cs"
+contains "cert show: final-claimed line" "final-claimed: "
 expect 0 "sqlite3: the crashed final is claimed" -- sh -c "[ \$(sqlite3 '$db' \"select count(*) from final_claims where hex(serial)='$cs'\") = 1 ]"
 h ctlog sct --key "$T/log2.key" --precert "$T/c3.der" --issuer-cert "$C/subordinate.pem" --out "$T/c3-other.sct" >/dev/null
 expect 1 "after the crash, a final with other SCTs is refused" -- h issue final --issuer sub --serial "$cs" --sct "$T/c3-other.sct" --log-key "$T/log2.pub" --out "$T/c3f.pem"
 contains "refusal says to use the same SCTs" "finish it with the same SCTs in the same order"
 [ ! -e "$T/c3f.pem" ] && ok "refused: nothing written" || fail "c3f.pem written"
-expect 0 "finish it after the crash" -- h issue final --issuer sub --serial "$cs" --sct "$T/c3.sct" --log-key "$T/log1.pub" --out "$T/c3f.pem"
+# Without --sct: finished with the SCT the claim kept (the one of c3.sct).
+expect 0 "finish it after the crash, with the claimed SCTs (no --sct)" -- h issue final --issuer sub --serial "$cs" --log-key "$T/log1.pub" --out "$T/c3f.pem"
+expect 0 "python: the final finished from the claim corresponds, its SCT verifies (log1)" -- \
+  $py "$src/tests/interop/ct_check.py" --issuer "$C/subordinate.pem" --log-key "$T/log1.pub" "$T/c3.der" "$T/c3f.pem"
 # Cut after the claim, before the token signs: the same SCTs finish it.
 expect 0 "precert for the claim crash" -- h issue precert --issuer sub --csr "$T/leaf.csr" --dns crash4.example.com --out "$T/c4.pem"
 h ctlog sct --key "$T/log1.key" --precert "$T/c4.pem" --issuer-cert "$C/subordinate.pem" --out "$T/c4.sct" >/dev/null
+expect 1 "a precert without a claim needs --sct" -- h issue final --issuer sub --precert "$T/c4.pem" --log-key "$T/log1.pub" --out "$T/c4none.pem"
+contains "no-claim refusal explained" "has no claimed final"
 crash after-final-claim issue final --issuer sub --precert "$T/c4.pem" --sct "$T/c4.sct" --log-key "$T/log1.pub" --out "$T/c4f.pem"
 [ ! -e "$T/c4f.pem" ] && ok "after-final-claim: nothing returned" || fail "c4f.pem written"
 expect 0 "after-final-claim: the same SCTs finish it" -- h issue final --issuer sub --precert "$T/c4.pem" --sct "$T/c4.sct" --log-key "$T/log1.pub" --out "$T/c4f.pem"
