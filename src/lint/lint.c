@@ -404,16 +404,27 @@ static lint_time read_time(const lint_tlv *t, const ASN1_TIME *parsed)
 
 /* ---- running ---- */
 
-static hsmca_err check_skips(const char *const *skip)
+/* Every id to skip names a rule, and one that judges what this run
+ * lints: skipping a CRL rule on a certificate would silently do nothing. */
+static hsmca_err check_skips(const char *const *skip, hsmca_lint_object object)
 {
+    static const char *const names[] = {"certificates", "CRLs", "OCSP responses"};
+
     if (skip == NULL)
         return HSMCA_OK;
-    for (size_t i = 0; skip[i] != NULL; i++)
-        if (hsmca_lint_rule_find(skip[i]) == NULL)
+    for (size_t i = 0; skip[i] != NULL; i++) {
+        const hsmca_lint_rule *r = hsmca_lint_rule_find(skip[i]);
+
+        if (r == NULL)
             return hsmca_err_setf(HSMCA_E_USAGE,
                                   "unknown lint id to skip: \"%s\" (see docs/lint.md or "
                                   "`hsmca lint --list`)",
                                   skip[i]);
+        if (r->object != object)
+            return hsmca_err_setf(HSMCA_E_USAGE,
+                                  "lint id \"%s\" judges %s, not %s: skipping it here would do "
+                                  "nothing", skip[i], names[r->object], names[object]);
+    }
     return HSMCA_OK;
 }
 
@@ -483,7 +494,7 @@ hsmca_err hsmca_lint_run(const hsmca_lint_input *in, hsmca_lint_result **out)
                  "lint: no certificate given");
     HSMCA_ENSURE(in->kind >= HSMCA_PROFILE_ROOT && in->kind <= HSMCA_PROFILE_PRECERT_SIGNER,
                  HSMCA_E_USAGE, "lint: unknown certificate kind %d", (int)in->kind);
-    HSMCA_GUARD(check_skips(in->skip));
+    HSMCA_GUARD(check_skips(in->skip, HSMCA_LINT_CERTIFICATE));
     /* The signature algorithm and AKI follow the issuer (BR 7.1.3.2,
      * 7.1.2.11.1): a root is its own issuer; anything else needs it. */
     HSMCA_ENSURE(in->kind == HSMCA_PROFILE_ROOT || in->issuer != NULL, HSMCA_E_USAGE,
@@ -615,7 +626,7 @@ hsmca_err hsmca_lint_run_signed(const hsmca_lint_signed_input *in, hsmca_lint_re
     HSMCA_ENSURE(in->signer != NULL, HSMCA_E_USAGE,
                  "lint: a %s needs the certificate whose key signed it",
                  in->object == HSMCA_LINT_CRL ? "CRL" : "OCSP response");
-    HSMCA_GUARD(check_skips(in->skip));
+    HSMCA_GUARD(check_skips(in->skip, in->object));
     c.issuer = in->signer;
     c.issuer_key = X509_get0_pubkey(in->signer); /* NULL: a finding, not a failure */
     if (in->object == HSMCA_LINT_CRL)

@@ -1968,6 +1968,15 @@ static void test_skip_unknown_id_is_usage_error(void **state)
     assert_int_equal(hsmca_lint_run(&in, &r), HSMCA_E_USAGE);
     assert_null(r);
     assert_non_null(strstr(hsmca_err_message(), "cabf.no.such_rule"));
+    /* a rule of another object: skipping it here would do nothing */
+    {
+        static const char *const crl_skip[] = {"cabf.crl.signature_algorithm_encoding", NULL};
+
+        in.skip = crl_skip;
+        assert_int_equal(hsmca_lint_run(&in, &r), HSMCA_E_USAGE);
+        assert_null(r);
+        assert_non_null(strstr(hsmca_err_message(), "judges CRLs, not certificates"));
+    }
     X509_free(x);
 }
 
@@ -2258,6 +2267,14 @@ static void test_signed_input(void **state)
     in.object = HSMCA_LINT_CERTIFICATE;
     assert_int_equal(hsmca_lint_run_signed(&in, &r), HSMCA_E_USAGE);
     in.object = HSMCA_LINT_CRL;
+    {
+        static const char *const cert_skip[] = {"cabf.root.validity_period", NULL};
+
+        in.skip = cert_skip;
+        assert_int_equal(hsmca_lint_run_signed(&in, &r), HSMCA_E_USAGE);
+        assert_non_null(strstr(hsmca_err_message(), "judges certificates, not CRLs"));
+        in.skip = NULL;
+    }
     in.signer = NULL;
     assert_int_equal(hsmca_lint_run_signed(&in, &r), HSMCA_E_USAGE);
     assert_null(r);
