@@ -2375,10 +2375,17 @@ static void test_migration_2(void **state)
     sqlite3 *db;
     char sql[200];
 
+    uint8_t fin[8];
+
     serial_n(res, 0xb01);
+    serial_n(fin, 0xb02);
     expect_ok(hsmca_store_serial_reserve(f->st, f->sub, pre, n, T0), "reserve");
     expect_ok(hsmca_store_serial_reserve(f->st, f->sub, res, n, T0), "reserve");
+    /* a final too: version 3's new column and its CHECK meet an old row */
+    expect_ok(hsmca_store_serial_reserve(f->st, f->sub, fin, n, T0), "reserve");
     do_precert(f, pre, n);
+    do_precert(f, fin, n);
+    do_final(f, fin, n);
     expect_ok(crl_next(f->st, f->sub, "", T0, &(uint64_t){0}), "crl number");
     hsmca_store_close(f->st);
     f->st = NULL;
@@ -2412,6 +2419,12 @@ static void test_migration_2(void **state)
 
     expect_ok(hsmca_store_open(f->state, &f->st), "open migrates");
     assert_int_equal(hsmca_store_schema_version(f->st), SCHEMA_LATEST);
+    expect_ok(hsmca_store_cert_get(f->st, f->sub, fin, n, &c), "the old final");
+    assert_int_equal(c->state, HSMCA_SERIAL_FINAL);
+    assert_int_equal(c->claimed, 0);
+    assert_memory_equal(c->final_der, final1, sizeof final1);
+    hsmca_store_cert_free(c);
+    c = NULL;
     /* v3: the precertificate can be claimed for its final */
     {
         hsmca_store_final_claim cl = {.serial = sv_n(0xb00)};
