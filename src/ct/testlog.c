@@ -22,6 +22,7 @@
 #include <openssl/x509v3.h>
 
 #include "ct/ct_int.h"
+#include "hsmca/log.h"
 
 /* RFC 6962 §4.1: chains are short; a bound keeps a hostile body cheap. */
 #define TESTLOG_CHAIN_MAX 8
@@ -330,8 +331,11 @@ hsmca_err hsmca_ct_testlog_handle(hsmca_ct_testlog *l, const char *call, int is_
                        "unknown call (RFC 6962 §4: add-chain, add-pre-chain, get-roots)");
     HSMCA_ENSURE_REPLY(is_post, 405, "add-chain and add-pre-chain take POST");
     knobs_for_call(l, &k, &fail);
-    if (k.delay_ms > 0)
+    if (k.delay_ms > 0) {
+        hsmca_log(HSMCA_LOG_INFO, "test log '%s': answering %s after %u ms (knob delay_ms)",
+                  l->name, call, k.delay_ms);
         sleep_ms(k.delay_ms);
+    }
     HSMCA_ENSURE_REPLY(!k.reject, 400, "this test log rejects every submission (knob reject)");
     HSMCA_ENSURE_REPLY(!fail, 503, "this test log fails this call (knob fail)");
     if (parse_chain(body, len, &chain) != HSMCA_OK) {
