@@ -202,8 +202,6 @@ out:
 
 static int lint_one(struct fx_args *a, const char *file)
 {
-    static const char *kinds[] = {NULL, "root", "subordinate", "ocsp-responder", "tls-server",
-                                  "precert-signer"};
     hsmca_lint_input in;
     hsmca_lint_result *res = NULL;
     X509 *cert = NULL, *issuer = NULL;
@@ -216,8 +214,8 @@ static int lint_one(struct fx_args *a, const char *file)
         return lint_signed(a, file, HSMCA_LINT_CRL);
     if (strcmp(a->kind, "ocsp-response") == 0)
         return lint_signed(a, file, HSMCA_LINT_OCSP_RESPONSE);
-    for (int i = 1; i <= 5; i++)
-        if (strcmp(a->kind, kinds[i]) == 0)
+    for (int i = HSMCA_PROFILE_ROOT; i <= HSMCA_PROFILE_PRECERT_SIGNER; i++)
+        if (strcmp(a->kind, hsmca_profile_kind_name((hsmca_profile_kind)i)) == 0)
             kind = i;
     if (kind == 0)
         return cli_usage_error("hsmca fixtures lint", "--kind '%s' is not a profile kind, "
